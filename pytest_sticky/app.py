@@ -1,0 +1,52 @@
+"""What every cluster type gives the helpers: a deployed app they can talk to and disturb.
+
+The helpers (``assert_sticky``, ``assert_spread``, ``kill_serving_pod``) are written against
+this protocol only, so they work unchanged on ``local``, ``existing``, ``kind`` and
+``openshift``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from pytest_sticky.behaviours import AffinityBehaviour
+
+Store = Literal["memory", "redis"]
+
+
+@dataclass(frozen=True)
+class AppSpec:
+    name: str = "hello"
+    replicas: int = 3
+    store: Store = "memory"
+
+
+class StickyApp(Protocol):
+    name: str
+    url: str
+    """Base URL through the ingress / route / proxy."""
+    cookie_name: str | None
+    """Name of the affinity cookie this app's proxy sets (``None``: no cookie affinity)."""
+    behaviour: AffinityBehaviour
+    store: Store
+    reached_via: str
+    """How the tests reach the app, e.g. ``haproxy 127.0.0.1:41234`` or ``ingress-nginx``."""
+
+    def pods(self) -> list[str]:
+        """Names of the pods that are ready (and routed to)."""
+
+    def pod_uid(self, pod: str) -> str:
+        """Identity of the pod's current incarnation (changes when it is replaced)."""
+
+    def delete_pod(self, pod: str, grace_period: float) -> str:
+        """Delete (or kill) ``pod``; return the uid it had."""
+
+    def wait_replaced(self, pod: str, old_uid: str, timeout: float) -> str:
+        """Wait until a replacement named ``pod`` is ready and routed to; return its uid."""
+
+    def explain_unreachable(self) -> str:
+        """Why the app may not be answering (a dead proxy, say), or ``""``."""
+
+    def diagnostics(self) -> dict[str, str]:
+        """Report sections (title -> text) that show the app's state."""

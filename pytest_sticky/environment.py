@@ -1,0 +1,45 @@
+"""The report header: which cluster, proxy and versions a run uses."""
+
+from __future__ import annotations
+
+import shutil
+
+from pytest_sticky import __version__
+from pytest_sticky.commands import CommandError, run_command
+from pytest_sticky.options import StickyConfig
+
+VERSION_COMMANDS = {
+    "haproxy": ["haproxy", "-v"],
+    "caddy": ["caddy", "version"],
+    "redis-server": ["redis-server", "--version"],
+}
+
+
+def tool_version(tool: str) -> str | None:
+    """First line of the tool's own version output, or None when it is not installed."""
+    command = VERSION_COMMANDS[tool]
+    if shutil.which(command[0]) is None:
+        return None
+    try:
+        done = run_command(command, timeout=10)
+    except CommandError as exc:
+        return f"(version unknown: {exc.reason or exc.returncode})"
+    lines = (done.stdout or done.stderr).strip().splitlines()
+    return lines[0] if lines else "(no version output)"
+
+
+def describe(config: StickyConfig) -> str:
+    parts = [f"pytest-sticky {__version__}: cluster={config.cluster}", f"replicas={config.replicas}"]
+    if config.cluster == "local":
+        from pytest_sticky.errors import MissingTool
+        from pytest_sticky.local.proxy import choose_proxy
+
+        try:
+            kind, _ = choose_proxy(config.local_proxy)
+            parts.append(f"proxy={kind} ({tool_version(kind)})")
+        except MissingTool:
+            parts.append(f"proxy={config.local_proxy} (none found: install HAProxy or Caddy)")
+        parts.append(f"redis={tool_version('redis-server') or 'not installed (Redis tests will skip)'}")
+    if config.keep_cluster:
+        parts.append("keep-cluster")
+    return ", ".join(parts)

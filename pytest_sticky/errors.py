@@ -1,0 +1,15 @@
+"""Errors the plugin raises on purpose; the fixtures show them without a traceback."""
+
+from __future__ import annotations
+
+
+class StickyError(Exception):
+    """Base of pytest-sticky's own errors: the message says what happened and what to do."""
+
+
+class SetupError(StickyError):
+    """The cluster, proxy or app could not be brought up."""
+
+
+class MissingTool(SetupError):
+    """A program the chosen configuration needs is not installed; the message says how to get it."""

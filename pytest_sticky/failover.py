@@ -1,0 +1,127 @@
+"""``kill_serving_pod``: delete the pod that serves a client, and measure the failover.
+
+Identity: the pod is named by what the app reports (``X-Pod-Name`` / ``pod``). A StatefulSet
+replacement keeps the name but is a new incarnation (new uid, new address), which every
+cookie implementation treats as a new backend; ``KilledPod`` reports both.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.cookiejar import CookieJar
+
+from pytest_sticky.app import StickyApp
+from pytest_sticky.client import DEFAULT_POD_FROM, RequestRecord, StickyClient, last_served
+from pytest_sticky.errors import StickyError
+from pytest_sticky.trace import format_trace
+
+DEFAULT_GRACE_PERIOD_S = 1.0
+DEFAULT_TIMEOUT_S = 120.0
+RETRY_PACING_S = 0.01
+"""Gap after a failed attempt: the resolution of ``recovered_after``, and a bound on the
+number of requests a slow failover sends."""
+
+
+@dataclass
+class KilledPod:
+    name: str
+    """The pod's name (the replacement has the same one)."""
+    old_uid: str
+    new_uid: str
+    recovered_after: float
+    """Seconds from the deletion to the first successful answer the client saw."""
+    replaced_after: float
+    """Seconds from the deletion until the replacement was ready and routed to."""
+    answered_by: str
+    """The pod that gave the first successful answer after the deletion."""
+    cookie_before: str | None
+    """The affinity cookie's value in the jar before the deletion (None without a jar)."""
+    cookie_after: str | None
+    """... and once the client had recovered."""
+    records: list[RequestRecord] = field(default_factory=list)
+    """Every request sent while measuring, the failed ones included."""
+
+
+class FailoverError(StickyError, AssertionError):
+    def __init__(self, message: str, records: list[RequestRecord]) -> None:
+        super().__init__(message)
+        self.records = records
+
+
+def _cookie_value(jar: CookieJar | None, name: str | None) -> str | None:
+    if jar is None or name is None:
+        return None
+    for cookie in jar:
+        if cookie.name == name:
+            return cookie.value
+    return None
+
+
+def kill_serving_pod(
+    cookie_jar: CookieJar | None = None,
+    *,
+    app: StickyApp,
+    grace_period: float = DEFAULT_GRACE_PERIOD_S,
+    timeout: float = DEFAULT_TIMEOUT_S,
+    pod_from: str = DEFAULT_POD_FROM,
+    on_records: Callable[[str, list[RequestRecord]], None] | None = None,
+) -> KilledPod:
+    """Delete the pod serving ``cookie_jar`` (or the last request to ``app``), wait for its
+    replacement, and measure from the client's side how long until the app answered again."""
+    client = StickyClient(app.url, cookie_jar, pod_from=pod_from, explain=app.explain_unreachable)
+    with client:
+        if cookie_jar is not None:
+            probe = client.get()
+            if not probe.ok:
+                raise FailoverError(
+                    "kill_serving_pod: the app did not answer before the kill.\n" + format_trace(client.records),
+                    client.records,
+                )
+            assert probe.pod is not None
+            victim = probe.pod
+        else:
+            served = last_served(app.url)
+            if served is None:
+                raise StickyError(
+                    "kill_serving_pod() without a cookie jar kills the pod that served the last request, "
+                    "but no request to this app has been recorded yet; pass a cookie jar"
+                )
+            victim = served
+        cookie_before = _cookie_value(cookie_jar, app.cookie_name)
+        old_uid = app.pod_uid(victim)
+        start = time.monotonic()
+        app.delete_pod(victim, grace_period)
+        deadline = start + timeout
+        first_ok: RequestRecord | None = None
+        recovered_after = 0.0
+        while time.monotonic() < deadline:
+            record = client.get()
+            if record.ok and record.pod is not None:
+                first_ok, recovered_after = record, time.monotonic() - start
+                break
+            time.sleep(RETRY_PACING_S)
+    if first_ok is None:
+        raise FailoverError(
+            f"after deleting {victim}, the app did not answer successfully within {timeout:g} s.\n"
+            + (app.explain_unreachable() + "\n" if app.explain_unreachable() else "")
+            + format_trace(client.records),
+            client.records,
+        )
+    new_uid = app.wait_replaced(victim, old_uid, max(deadline - time.monotonic(), 1.0))
+    replaced_after = time.monotonic() - start
+    killed = KilledPod(
+        name=victim,
+        old_uid=old_uid,
+        new_uid=new_uid,
+        recovered_after=recovered_after,
+        replaced_after=replaced_after,
+        answered_by=first_ok.pod or "",
+        cookie_before=cookie_before,
+        cookie_after=_cookie_value(cookie_jar, app.cookie_name),
+        records=client.records,
+    )
+    if on_records is not None:
+        on_records("failover", client.records)
+    return killed

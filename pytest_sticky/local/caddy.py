@@ -1,0 +1,123 @@
+"""Caddy in front of the local replicas: ``reverse_proxy`` with ``lb_policy cookie``.
+
+Caddy's documented defaults are kept: cookie ``lb``, value HMAC-SHA256 of the upstream's dial
+address, ``Path=/; HttpOnly; SameSite=Lax``; an unknown cookie falls back to a random upstream
+and gets a new cookie. Endpoint changes go through Caddy's admin API (``POST /load``), which
+applies a new configuration gracefully and answers once it is in force.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+from pathlib import Path
+from typing import Any
+
+from pytest_sticky.errors import SetupError
+from pytest_sticky.local.health import tcp_open
+from pytest_sticky.local.launch import launch
+from pytest_sticky.local.replicas import Endpoint
+from pytest_sticky.ports import LOOPBACK, pick_free_port
+from pytest_sticky.processes import ChildProcess
+
+COOKIE_NAME = "lb"
+
+
+def render_config(*, port: int, admin_port: int, endpoints: list[Endpoint]) -> dict[str, Any]:
+    return {
+        "admin": {"listen": f"{LOOPBACK}:{admin_port}"},
+        "logging": {"logs": {"default": {"level": "WARN"}}},
+        "apps": {
+            "http": {
+                "servers": {
+                    "sticky": {
+                        "listen": [f"{LOOPBACK}:{port}"],
+                        "automatic_https": {"disable": True},
+                        "routes": [
+                            {
+                                "handle": [
+                                    {
+                                        "handler": "reverse_proxy",
+                                        "upstreams": [{"dial": e.address} for e in endpoints],
+                                        "load_balancing": {
+                                            "selection_policy": {
+                                                "policy": "cookie",
+                                                "name": COOKIE_NAME,
+                                                "fallback": {"policy": "random"},
+                                            },
+                                            "retries": 2,
+                                        },
+                                        "health_checks": {"passive": {"fail_duration": "2s", "max_fails": 1}},
+                                    }
+                                ]
+                            }
+                        ],
+                    }
+                }
+            }
+        },
+    }
+
+
+class Caddy:
+    kind = "caddy"
+
+    def __init__(self, binary: str, *, name: str, workdir: Path, ready_timeout: float) -> None:
+        self.binary = binary
+        self.name = name
+        self.workdir = workdir
+        self.ready_timeout = ready_timeout
+        self.cookie_name = COOKIE_NAME
+        self.config_path = workdir / f"caddy-{name}.json"
+        self.port = 0
+        self.admin_port = 0
+        self.url = ""
+        self._child: ChildProcess | None = None
+
+    @property
+    def child(self) -> ChildProcess:
+        if self._child is None:
+            raise SetupError("Caddy has not been started")
+        return self._child
+
+    def start(self, endpoints: list[Endpoint]) -> None:
+        def command(port: int) -> list[str]:
+            self.admin_port = pick_free_port()
+            config = render_config(port=port, admin_port=self.admin_port, endpoints=endpoints)
+            self.config_path.write_text(json.dumps(config, indent=1))
+            return [self.binary, "run", "--config", str(self.config_path)]
+
+        self._child, self.port = launch(
+            f"caddy-{self.name}",
+            command,
+            env=lambda port: {
+                "HOME": str(self.workdir),
+                "XDG_DATA_HOME": str(self.workdir / "data"),
+                "XDG_CONFIG_HOME": str(self.workdir / "config"),
+            },
+            healthy=lambda port: tcp_open(port) and tcp_open(self.admin_port),
+            log_dir=self.workdir,
+            timeout=self.ready_timeout,
+        )
+        self.url = f"http://{LOOPBACK}:{self.port}/"
+
+    def update(self, endpoints: list[Endpoint]) -> None:
+        child = self.child
+        body = json.dumps(render_config(port=self.port, admin_port=self.admin_port, endpoints=endpoints))
+        try:
+            conn = http.client.HTTPConnection(LOOPBACK, self.admin_port, timeout=self.ready_timeout)
+            try:
+                conn.request("POST", "/load", body=body, headers={"Content-Type": "application/json"})
+                response = conn.getresponse()
+                answer = response.read().decode(errors="replace")
+            finally:
+                conn.close()
+        except OSError as exc:
+            state = child.describe_exit() if not child.alive() else child.log_tail()
+            raise SetupError(f"Caddy's admin API on port {self.admin_port} did not answer: {exc}\n{state}") from None
+        if response.status != 200:
+            raise SetupError(f"Caddy refused the new upstreams ({response.status}): {answer}")
+
+    def stop(self) -> None:
+        if self._child is not None:
+            self._child.stop(grace_period=2.0)

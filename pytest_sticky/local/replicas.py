@@ -1,0 +1,223 @@
+"""Local replicas named like a StatefulSet's pods, and the supervisor that replaces them.
+
+``hello-0 .. hello-N-1`` run as child processes, each on its own free loopback port. When a
+replica dies (killed by a test, or crashed), the supervisor does what the StatefulSet
+controller and the endpoints controller do on Kubernetes: it takes the dead address out of
+the proxy, starts a replacement under the same name on a *new* port (a pod gets a new IP),
+waits until it is healthy, and gives the proxy the new address.
+"""
+
+from __future__ import annotations
+
+import atexit
+import itertools
+import threading
+import time
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pytest_sticky.errors import SetupError
+from pytest_sticky.local.health import http_ok
+from pytest_sticky.local.launch import launch
+from pytest_sticky.ports import LOOPBACK
+from pytest_sticky.processes import ChildProcess
+from pytest_sticky.waiting import WaitTimeout
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A ready replica as the proxy sees it."""
+
+    pod: str
+    host: str
+    port: int
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+@dataclass
+class LocalPod:
+    name: str
+    uid: str
+    port: int
+    child: ChildProcess
+    ready: bool = True
+    published: bool = False
+    """The proxy has been given this replica's address."""
+    started_at: float = field(default_factory=time.monotonic)
+
+
+_uids = itertools.count(1)
+_open_sets: weakref.WeakSet[LocalStatefulSet] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_open_sets() -> None:
+    """At interpreter exit, stop supervising before the children are stopped."""
+    for replica_set in list(_open_sets):
+        replica_set.close()
+
+
+class LocalStatefulSet:
+    def __init__(
+        self,
+        name: str,
+        replicas: int,
+        command: Sequence[str],
+        *,
+        env: Mapping[str, str],
+        log_dir: Path,
+        ready_timeout: float,
+        on_change: Callable[[list[Endpoint]], None],
+    ) -> None:
+        self.name = name
+        self.replicas = replicas
+        self.command = list(command)
+        self.env = dict(env)
+        self.log_dir = log_dir
+        self.ready_timeout = ready_timeout
+        self._on_change = on_change
+        self._pods: dict[str, LocalPod] = {}
+        self._failures: dict[str, str] = {}
+        self._cond = threading.Condition()
+        self._change_lock = threading.Lock()
+        self._stopping = False
+        self._threads: list[threading.Thread] = []
+        _open_sets.add(self)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start every replica (in order, like OrderedReady), then supervise them."""
+        for ordinal in range(self.replicas):
+            pod_name = f"{self.name}-{ordinal}"
+            self._pods[pod_name] = self._start_pod(pod_name)
+        self._publish()
+        with self._cond:
+            for pod in self._pods.values():
+                pod.published = True
+        for pod_name in self._pods:
+            thread = threading.Thread(
+                target=self._supervise, args=(pod_name,), name=f"supervise-{pod_name}", daemon=True
+            )
+            thread.start()
+            self._threads.append(thread)
+
+    def close(self) -> None:
+        with self._cond:
+            self._stopping = True
+            pods = list(self._pods.values())
+            self._cond.notify_all()
+        for pod in pods:
+            pod.child.stop(grace_period=1.0)
+        for thread in self._threads:
+            thread.join(timeout=self.ready_timeout + 5)
+        _open_sets.discard(self)
+
+    def _start_pod(self, pod_name: str) -> LocalPod:
+        def command(port: int) -> list[str]:
+            return [part.replace("{port}", str(port)).replace("{pod}", pod_name) for part in self.command]
+
+        def env(port: int) -> dict[str, str]:
+            return {**self.env, "POD_NAME": pod_name, "PORT": str(port), "BIND": LOOPBACK}
+
+        child, port = launch(
+            pod_name,
+            command,
+            env=env,
+            healthy=http_ok,
+            log_dir=self.log_dir,
+            timeout=self.ready_timeout,
+        )
+        return LocalPod(name=pod_name, uid=f"{pod_name}-{next(_uids)}-pid{child.pid}", port=port, child=child)
+
+    def _supervise(self, pod_name: str) -> None:
+        """Replace ``pod_name`` whenever its process ends, until the set is closed."""
+        while True:
+            with self._cond:
+                pod = self._pods[pod_name]
+            pod.child.popen.wait()
+            with self._cond:
+                if self._stopping:
+                    return
+                pod.ready = False
+                self._cond.notify_all()
+            self._publish()
+            try:
+                replacement = self._start_pod(pod_name)
+            except SetupError as exc:
+                with self._cond:
+                    self._failures[pod_name] = str(exc)
+                    self._cond.notify_all()
+                return
+            with self._cond:
+                if self._stopping:
+                    replacement.child.stop(grace_period=0)
+                    return
+                self._pods[pod_name] = replacement
+                self._failures.pop(pod_name, None)
+            self._publish()
+            with self._cond:
+                replacement.published = True
+                self._cond.notify_all()
+
+    def _publish(self) -> None:
+        """Give the proxy the current ready endpoints (one update at a time, in order)."""
+        with self._change_lock:
+            self._on_change(self.endpoints())
+
+    # -- queries -----------------------------------------------------------------------------
+
+    def endpoints(self) -> list[Endpoint]:
+        with self._cond:
+            return [Endpoint(p.name, LOOPBACK, p.port) for p in self._pods.values() if p.ready and p.child.alive()]
+
+    def ready_pods(self) -> list[str]:
+        return [e.pod for e in self.endpoints()]
+
+    def pod(self, pod_name: str) -> LocalPod:
+        with self._cond:
+            try:
+                return self._pods[pod_name]
+            except KeyError:
+                raise SetupError(f"no replica named {pod_name!r}; replicas: {sorted(self._pods)}") from None
+
+    def describe(self) -> str:
+        with self._cond:
+            lines = [
+                f"{p.name}: pid {p.child.pid}, port {p.port}, "
+                + ("ready" if p.ready and p.child.alive() else "not ready")
+                + (f", failed: {self._failures[p.name]}" if p.name in self._failures else "")
+                for p in self._pods.values()
+            ]
+        return "\n".join(lines)
+
+    # -- actions -----------------------------------------------------------------------------
+
+    def delete_pod(self, pod_name: str, grace_period: float) -> str:
+        """Stop the replica (SIGTERM, then SIGKILL after ``grace_period``); return its old uid."""
+        pod = self.pod(pod_name)
+        pod.child.stop(grace_period=grace_period)
+        return pod.uid
+
+    def wait_replaced(self, pod_name: str, old_uid: str, timeout: float) -> LocalPod:
+        """Block until a replacement of ``pod_name`` (another uid) is ready and published."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                pod = self._pods[pod_name]
+                if pod.uid != old_uid and pod.ready and pod.published:
+                    return pod
+                if pod_name in self._failures:
+                    raise SetupError(f"the replacement of {pod_name} failed: {self._failures[pod_name]}")
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise WaitTimeout(f"a replacement of {pod_name} to be ready", timeout, self._describe_locked())
+                self._cond.wait(remaining)
+
+    def _describe_locked(self) -> str:
+        return "\n".join(f"{p.name}: uid {p.uid}, port {p.port}, ready={p.ready}" for p in self._pods.values())

@@ -1,0 +1,149 @@
+"""The plugin's settings: each a command-line option, an ini key and an environment variable.
+
+Precedence: command line, then ini file, then environment, then the default. Values are
+checked once, in ``pytest_configure``; a bad one is a ``pytest.UsageError`` that names the
+valid values (pytest exits with code 4, without a traceback).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pytest
+
+CLUSTERS = ("local", "kind", "existing", "openshift")
+IMPLEMENTED_CLUSTERS = ("local",)
+LOCAL_PROXIES = ("auto", "haproxy", "caddy")
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off", "")
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    """ini key, and the option's dest."""
+    help: str
+    default: str
+    choices: tuple[str, ...] = ()
+    flag: bool = False
+
+    @property
+    def option(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def env(self) -> str:
+        return self.name.upper()
+
+
+SETTINGS = (
+    Setting("sticky_cluster", "where the app runs", "local", CLUSTERS),
+    Setting("sticky_replicas", "replicas of the demo app (at least 1)", "3"),
+    Setting("sticky_keep_cluster", "keep (and reuse next time) what was created", "false", flag=True),
+    Setting("sticky_local_proxy", "proxy of the local cluster", "auto", LOCAL_PROXIES),
+    Setting(
+        "sticky_app_command",
+        "command of each local replica (gets PORT and POD_NAME in its environment; default: the bundled demo app)",
+        "",
+    ),
+    Setting("sticky_timeout", "seconds to wait for the cluster, proxies and pods to be ready", "60"),
+)
+BY_NAME = {s.name: s for s in SETTINGS}
+
+
+@dataclass(frozen=True)
+class StickyConfig:
+    cluster: str
+    replicas: int
+    keep_cluster: bool
+    local_proxy: str
+    app_command: str
+    timeout: float
+    explicit: frozenset[str]
+    """Settings the user gave (on the command line, in the ini file or the environment)."""
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("sticky", "pytest-sticky: sticky sessions on Kubernetes, OpenShift and locally")
+    for s in SETTINGS:
+        choices = f" ({'|'.join(s.choices)})" if s.choices else ""
+        help_text = f"{s.help}{choices}; ini {s.name}, env {s.env}; default {s.default or 'none'}"
+        if s.flag:
+            group.addoption(s.option, action="store_const", const="true", default=None, dest=s.name, help=help_text)
+        else:
+            group.addoption(s.option, action="store", default=None, dest=s.name, metavar="VALUE", help=help_text)
+        parser.addini(s.name, help_text, default=None)
+
+
+def raw_value(config: pytest.Config, setting: Setting) -> tuple[str, str | None]:
+    """(value, where it came from); where is None for the default."""
+    value = config.getoption(setting.name, default=None)
+    if value is not None:
+        return str(value), setting.option
+    ini = config.getini(setting.name)
+    if ini not in (None, "", []):
+        return str(ini).strip(), f"ini {setting.name}"
+    env = os.environ.get(setting.env)
+    if env is not None:
+        return env.strip(), f"env {setting.env}"
+    return setting.default, None
+
+
+def resolve(config: pytest.Config) -> StickyConfig:
+    import pytest
+
+    values: dict[str, str] = {}
+    sources: dict[str, str] = {}
+    for s in SETTINGS:
+        value, source = raw_value(config, s)
+        values[s.name] = value
+        if source is not None:
+            sources[s.name] = source
+        if s.choices and value not in s.choices:
+            raise pytest.UsageError(
+                f"{source or s.option}: unknown value {value!r}; valid values: {', '.join(s.choices)}"
+            )
+
+    def where(name: str) -> str:
+        return sources.get(name, BY_NAME[name].option)
+
+    def number(name: str, kind: type[int] | type[float], minimum: float) -> float:
+        try:
+            parsed = kind(values[name])
+        except ValueError:
+            raise pytest.UsageError(f"{where(name)}: {values[name]!r} is not a number") from None
+        if parsed < minimum:
+            raise pytest.UsageError(f"{where(name)}: must be at least {minimum:g}, not {values[name]}")
+        return parsed
+
+    keep = values["sticky_keep_cluster"].lower()
+    if keep not in TRUE_WORDS + FALSE_WORDS:
+        raise pytest.UsageError(
+            f"{where('sticky_keep_cluster')}: {keep!r} is not a boolean; "
+            f"valid values: {', '.join(TRUE_WORDS + FALSE_WORDS[:-1])}"
+        )
+    cluster = values["sticky_cluster"]
+    if cluster not in IMPLEMENTED_CLUSTERS:
+        raise pytest.UsageError(
+            f"{where('sticky_cluster')}={cluster}: this version of pytest-sticky implements only "
+            f"{', '.join(IMPLEMENTED_CLUSTERS)}; valid values are {', '.join(CLUSTERS)} "
+            "(see the README for the providers' status)"
+        )
+    local_only = [n for n in ("sticky_local_proxy", "sticky_app_command") if n in sources]
+    if cluster != "local" and local_only:
+        raise pytest.UsageError(
+            f"{', '.join(where(n) for n in local_only)} only applies to --sticky-cluster=local, "
+            f"not to {where('sticky_cluster')}={cluster}"
+        )
+    return StickyConfig(
+        cluster=cluster,
+        replicas=int(number("sticky_replicas", int, 1)),
+        keep_cluster=keep in TRUE_WORDS,
+        local_proxy=values["sticky_local_proxy"],
+        app_command=values["sticky_app_command"],
+        timeout=number("sticky_timeout", float, 1),
+        explicit=frozenset(sources),
+    )

@@ -1,0 +1,239 @@
+"""The pytest plugin: options, markers, report header, fixtures and failure sections.
+
+Loading this module must stay cheap (it is imported by every pytest run of a repository
+that installed pytest-sticky): heavy imports happen inside the fixtures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Iterator
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import pytest
+
+from pytest_sticky import options, progress
+
+if TYPE_CHECKING:
+    from requests.cookies import RequestsCookieJar
+
+    from pytest_sticky.app import StickyApp
+    from pytest_sticky.client import RequestRecord
+    from pytest_sticky.failover import KilledPod
+    from pytest_sticky.local.cluster import LocalCluster
+
+CONFIG_KEY = pytest.StashKey["options.StickyConfig"]()
+RECORDS_KEY = pytest.StashKey[list[tuple[str, "list[RequestRecord]"]]]()
+APPS_KEY = pytest.StashKey[list["StickyApp"]]()
+
+MARKERS = {
+    "sticky_cluster": (
+        "sticky_cluster(*names): run the test only on these cluster types "
+        f"({', '.join(options.CLUSTERS)}); elsewhere it is skipped, naming them"
+    ),
+    "sticky_redis": "sticky_redis: the test needs a Redis session store (skipped, saying how to get one, without)",
+}
+
+
+# -- configuration -----------------------------------------------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    options.add_options(parser)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for text in MARKERS.values():
+        config.addinivalue_line("markers", text)
+    config.stash[CONFIG_KEY] = options.resolve(config)
+    progress.set_reporter(_progress_reporter(config))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    progress.set_reporter(None)
+
+
+def _progress_reporter(config: pytest.Config) -> progress.Reporter:
+    def report(event: str, what: str, elapsed: float) -> None:
+        if event == "start" or elapsed < 1.0:
+            return
+        terminal = config.pluginmanager.get_plugin("terminalreporter")
+        if terminal is not None:
+            terminal.write_line(f"sticky: {what}: {event} after {elapsed:.1f} s")
+
+    return report
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    from pytest_sticky.environment import describe
+
+    return describe(config.stash[CONFIG_KEY])
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    marker = item.get_closest_marker("sticky_cluster")
+    if marker is not None:
+        cluster = item.config.stash[CONFIG_KEY].cluster
+        if cluster not in marker.args:
+            pytest.skip(f"runs on --sticky-cluster={'|'.join(marker.args)}; this run uses --sticky-cluster={cluster}")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if report.failed:
+        from pytest_sticky.trace import format_trace
+
+        for label, records in item.stash.get(RECORDS_KEY, []):
+            report.sections.append((f"sticky requests: {label}", format_trace(records)))
+        for app in item.stash.get(APPS_KEY, []):
+            try:
+                for title, text in app.diagnostics().items():
+                    report.sections.append((f"sticky: {title}", text))
+            except Exception as exc:  # noqa: BLE001 (diagnostics must not hide the failure)
+                report.sections.append(("sticky diagnostics", f"could not collect: {exc}"))
+    return report
+
+
+# -- fixtures ------------------------------------------------------------------------------------
+
+
+def _fail_setup(exc: BaseException) -> NoReturn:
+    pytest.fail(f"pytest-sticky: {exc}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def sticky_config(pytestconfig: pytest.Config) -> options.StickyConfig:
+    """The resolved pytest-sticky settings."""
+    return pytestconfig.stash[CONFIG_KEY]
+
+
+@pytest.fixture(scope="session")
+def sticky_cluster(sticky_config: options.StickyConfig) -> Iterator[LocalCluster]:
+    """The cluster the app runs on (``.name`` is the cluster type); torn down after the run."""
+    from pytest_sticky.errors import StickyError
+    from pytest_sticky.local.cluster import LocalCluster
+
+    try:
+        cluster = LocalCluster(
+            proxy=sticky_config.local_proxy,
+            app_command=sticky_config.app_command or None,
+            ready_timeout=sticky_config.timeout,
+        )
+    except StickyError as exc:
+        _fail_setup(exc)
+    try:
+        yield cluster
+    finally:
+        cluster.close()
+
+
+def _deploy(cluster: LocalCluster, name: str, replicas: int, store: str) -> StickyApp:
+    from pytest_sticky.app import AppSpec
+    from pytest_sticky.errors import StickyError
+
+    try:
+        return cluster.deploy_app(AppSpec(name=name, replicas=replicas, store=store))  # type: ignore[arg-type]
+    except StickyError as exc:
+        _fail_setup(exc)
+
+
+@pytest.fixture(scope="session")
+def sticky_app(sticky_cluster: LocalCluster, sticky_config: options.StickyConfig) -> StickyApp:
+    """The demo app with in-memory sessions; ``.url`` goes through the proxy/ingress/route."""
+    return _deploy(sticky_cluster, "hello", sticky_config.replicas, "memory")
+
+
+@pytest.fixture(scope="session")
+def sticky_app_redis(sticky_cluster: LocalCluster, sticky_config: options.StickyConfig) -> StickyApp:
+    """The demo app with its sessions in Redis (skipped, saying how to get Redis, without it)."""
+    from pytest_sticky.errors import MissingTool
+
+    try:
+        sticky_cluster.redis()
+    except MissingTool as exc:
+        pytest.skip(str(exc))
+    return _deploy(sticky_cluster, "hello-redis", sticky_config.replicas, "redis")
+
+
+@pytest.fixture
+def cookie_jar() -> RequestsCookieJar:
+    """A fresh, empty cookie jar."""
+    from requests.cookies import RequestsCookieJar
+
+    return RequestsCookieJar()
+
+
+def _recorder(item: pytest.Item) -> Callable[[str, list[RequestRecord]], None]:
+    def record(label: str, records: list[RequestRecord]) -> None:
+        item.stash.setdefault(RECORDS_KEY, []).append((label, records))
+
+    return record
+
+
+def _watch(item: pytest.Item, app: StickyApp) -> None:
+    apps = item.stash.setdefault(APPS_KEY, [])
+    if app not in apps:
+        apps.append(app)
+
+
+@pytest.fixture
+def sticky_recorder(request: pytest.FixtureRequest) -> Callable[[str, list[RequestRecord]], None]:
+    """Attach request records to the test's report (shown when it fails)."""
+    return _recorder(request.node)
+
+
+@pytest.fixture(name="assert_sticky")
+def assert_sticky_fixture(request: pytest.FixtureRequest, sticky_app: StickyApp) -> Callable[..., str]:
+    """``assert_sticky(cookie_jar, requests=20, app=sticky_app)``: bound to ``sticky_app``."""
+    from pytest_sticky.assertions import assert_sticky
+
+    def bound(cookie_jar: RequestsCookieJar, requests: int = 20, *, app: StickyApp | None = None, **kw: Any) -> str:
+        target = app or sticky_app
+        _watch(request.node, target)
+        return assert_sticky(
+            cookie_jar,
+            url=target.url,
+            requests=requests,
+            explain=target.explain_unreachable,
+            on_records=_recorder(request.node),
+            **kw,
+        )
+
+    return bound
+
+
+@pytest.fixture(name="assert_spread")
+def assert_spread_fixture(request: pytest.FixtureRequest, sticky_app: StickyApp) -> Callable[..., dict[str, int]]:
+    """``assert_spread(requests=None, app=sticky_app)``: cookie-less requests reach every ready pod."""
+    from pytest_sticky.assertions import assert_spread
+
+    def bound(requests: int | None = None, *, app: StickyApp | None = None, **kw: Any) -> dict[str, int]:
+        target = app or sticky_app
+        _watch(request.node, target)
+        return assert_spread(
+            url=target.url,
+            pods=target.pods(),
+            requests=requests,
+            explain=target.explain_unreachable,
+            on_records=_recorder(request.node),
+            **kw,
+        )
+
+    return bound
+
+
+@pytest.fixture(name="kill_serving_pod")
+def kill_serving_pod_fixture(request: pytest.FixtureRequest, sticky_app: StickyApp) -> Callable[..., KilledPod]:
+    """``kill_serving_pod(cookie_jar=None, app=sticky_app)``: bound to ``sticky_app``."""
+    from pytest_sticky.failover import kill_serving_pod
+
+    def bound(cookie_jar: RequestsCookieJar | None = None, *, app: StickyApp | None = None, **kw: Any) -> KilledPod:
+        target = app or sticky_app
+        _watch(request.node, target)
+        killed = kill_serving_pod(cookie_jar, app=target, on_records=_recorder(request.node), **kw)
+        request.node.user_properties.append(("sticky_recovered_after_s", round(killed.recovered_after, 4)))
+        return killed
+
+    return bound
