@@ -50,6 +50,7 @@ SETTINGS = (
         "",
     ),
     Setting("sticky_timeout", "seconds to wait for the cluster, proxies and pods to be ready", "60"),
+    Setting("sticky_report", "write the run's evidence to PATH (.json or .md)", ""),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -62,6 +63,7 @@ class StickyConfig:
     local_proxy: str
     app_command: str
     timeout: float
+    report: str
     explicit: frozenset[str]
     """Settings the user gave (on the command line, in the ini file or the environment)."""
 
@@ -138,6 +140,9 @@ def resolve(config: pytest.Config) -> StickyConfig:
             f"{', '.join(where(n) for n in local_only)} only applies to --sticky-cluster=local, "
             f"not to {where('sticky_cluster')}={cluster}"
         )
+    report = values["sticky_report"]
+    if report and not report.endswith((".json", ".md")):
+        raise pytest.UsageError(f"{where('sticky_report')}={report}: the report's name must end in .json or .md")
     return StickyConfig(
         cluster=cluster,
         replicas=int(number("sticky_replicas", int, 1)),
@@ -145,5 +150,6 @@ def resolve(config: pytest.Config) -> StickyConfig:
         local_proxy=values["sticky_local_proxy"],
         app_command=values["sticky_app_command"],
         timeout=number("sticky_timeout", float, 1),
+        report=report,
         explicit=frozenset(sources),
     )

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 CONFIG_KEY = pytest.StashKey["options.StickyConfig"]()
 RECORDS_KEY = pytest.StashKey[list[tuple[str, "list[RequestRecord]"]]]()
 APPS_KEY = pytest.StashKey[list["StickyApp"]]()
+FAILOVERS_KEY = pytest.StashKey[list[dict[str, Any]]]()
+PROGRESS_KEY = pytest.StashKey["progress.TerminalProgress"]()
 
 MARKERS = {
     "sticky_cluster": (
@@ -45,22 +47,21 @@ def pytest_configure(config: pytest.Config) -> None:
     for text in MARKERS.values():
         config.addinivalue_line("markers", text)
     config.stash[CONFIG_KEY] = options.resolve(config)
-    progress.set_reporter(_progress_reporter(config))
+    from pytest_sticky.reporting import EvidenceCollector
+
+    config.pluginmanager.register(EvidenceCollector(config, config.stash[CONFIG_KEY]), "sticky-evidence")
+    terminal = config.pluginmanager.get_plugin("terminalreporter")
+    if terminal is not None and not hasattr(config, "workerinput"):
+        printer = progress.TerminalProgress(terminal, live=terminal.isatty())
+        config.stash[PROGRESS_KEY] = printer
+        progress.set_reporter(printer)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    progress.set_reporter(None)
-
-
-def _progress_reporter(config: pytest.Config) -> progress.Reporter:
-    def report(event: str, what: str, elapsed: float) -> None:
-        if event == "start" or elapsed < 1.0:
-            return
-        terminal = config.pluginmanager.get_plugin("terminalreporter")
-        if terminal is not None:
-            terminal.write_line(f"sticky: {what}: {event} after {elapsed:.1f} s")
-
-    return report
+    printer = config.stash.get(PROGRESS_KEY, None)
+    if printer is not None:
+        printer.close()
+        progress.set_reporter(None)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -82,6 +83,8 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
+    if call.when == "call":
+        _attach_evidence(item, report)
     if report.failed:
         from pytest_sticky.trace import format_trace
 
@@ -94,6 +97,17 @@ def pytest_runtest_makereport(
             except Exception as exc:  # noqa: BLE001 (diagnostics must not hide the failure)
                 report.sections.append(("sticky diagnostics", f"could not collect: {exc}"))
     return report
+
+
+def _attach_evidence(item: pytest.Item, report: pytest.TestReport) -> None:
+    traces = item.stash.get(RECORDS_KEY, [])
+    if not traces:
+        return
+    from pytest_sticky.evidence import PROPERTY, condense
+
+    names = [app.cookie_name for app in item.stash.get(APPS_KEY, []) if app.cookie_name]
+    failovers: list[dict[str, Any]] = item.stash.get(FAILOVERS_KEY, [])
+    report.user_properties.append((PROPERTY, condense(traces, failovers, names)))
 
 
 # -- fixtures ------------------------------------------------------------------------------------
@@ -233,7 +247,15 @@ def kill_serving_pod_fixture(request: pytest.FixtureRequest, sticky_app: StickyA
         target = app or sticky_app
         _watch(request.node, target)
         killed = kill_serving_pod(cookie_jar, app=target, on_records=_recorder(request.node), **kw)
-        request.node.user_properties.append(("sticky_recovered_after_s", round(killed.recovered_after, 4)))
+        request.node.stash.setdefault(FAILOVERS_KEY, []).append(
+            {
+                "pod": killed.name,
+                "recovered_after_s": round(killed.recovered_after, 4),
+                "replaced_after_s": round(killed.replaced_after, 4),
+                "answered_by": killed.answered_by,
+                "cookie_changed": killed.cookie_before != killed.cookie_after,
+            }
+        )
         return killed
 
     return bound

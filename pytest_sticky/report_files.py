@@ -1,0 +1,53 @@
+"""``--sticky-report=PATH``: the run's evidence as JSON or Markdown (and the GitHub job summary)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+REPORT_FORMATS = (".json", ".md")
+
+
+def document(environment: dict[str, Any], results: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return {"environment": environment, "tests": results}
+
+
+def to_markdown(doc: dict[str, Any]) -> str:
+    env = doc["environment"]
+    lines = ["## pytest-sticky", "", f"**{env.get('header', '')}**", ""]
+    lines += [
+        "| test | outcome | requests | pods (requests) | affinity cookie | failover |",
+        "|---|---|---|---|---|---|",
+    ]
+    for nodeid, ev in doc["tests"].items():
+        pods = ", ".join(f"{p}: {n}" for p, n in ev["distribution"].items()) or "-"
+        cookies = "<br>".join(f"`{h}`" for h in ev["cookies"].values()) or "-"
+        failovers = (
+            "<br>".join(
+                f"{f['pod']}: answered after {f['recovered_after_s'] * 1000:.0f} ms, "
+                f"replaced after {f['replaced_after_s'] * 1000:.0f} ms"
+                for f in ev["failovers"]
+            )
+            or "-"
+        )
+        name = nodeid.replace("|", "\\|")
+        lines.append(f"| `{name}` | {ev.get('outcome', '')} | {ev['requests']} | {pods} | {cookies} | {failovers} |")
+    return "\n".join(lines) + "\n"
+
+
+def write(path: Path, doc: dict[str, Any]) -> None:
+    if path.suffix == ".json":
+        path.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    else:
+        path.write_text(to_markdown(doc))
+
+
+def append_github_summary(doc: dict[str, Any]) -> Path | None:
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return None
+    with open(target, "a", encoding="utf-8") as handle:
+        handle.write(to_markdown(doc))
+    return Path(target)
