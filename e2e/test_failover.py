@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from requests.cookies import RequestsCookieJar
 
 from pytest_sticky import KilledPod, StickyClient
 from pytest_sticky.app import StickyApp
 
 
+@pytest.mark.sticky_cookie
 def test_killing_the_serving_pod_fails_over_and_the_jar_repins(
     assert_sticky: Callable[..., str],
     kill_serving_pod: Callable[..., KilledPod],

@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from requests.cookies import RequestsCookieJar
 
 from pytest_sticky import StickyClient
@@ -14,6 +15,7 @@ from pytest_sticky.assertions import check_pinned, requests_to_reach_all
 from pytest_sticky.client import RequestRecord
 
 
+@pytest.mark.sticky_cookie
 def test_a_cookie_jar_pins_every_request_to_one_pod(
     assert_sticky: Callable[..., str], cookie_jar: RequestsCookieJar, sticky_app: StickyApp
 ) -> None:
@@ -22,6 +24,7 @@ def test_a_cookie_jar_pins_every_request_to_one_pod(
     assert sticky_app.cookie_name in cookie_jar, f"the jar holds {list(cookie_jar.keys())}, no affinity cookie"
 
 
+@pytest.mark.sticky_cookie
 def test_without_a_cookie_requests_reach_every_pod(
     assert_spread: Callable[..., dict[str, int]], sticky_app: StickyApp
 ) -> None:
@@ -29,6 +32,7 @@ def test_without_a_cookie_requests_reach_every_pod(
     assert set(counts) == set(sticky_app.pods())
 
 
+@pytest.mark.sticky_cookie
 def test_fresh_jars_spread_over_the_pods_and_each_stays_pinned(
     sticky_app: StickyApp, sticky_recorder: Callable[[str, list[RequestRecord]], None]
 ) -> None:
@@ -43,6 +47,7 @@ def test_fresh_jars_spread_over_the_pods_and_each_stays_pinned(
     assert set(pinned) == set(pods), f"{jars} fresh jars pinned to {dict(Counter(pinned))}, not to every pod {pods}"
 
 
+@pytest.mark.sticky_cookie
 def test_twenty_concurrent_jars_stay_pinned_and_the_load_spreads(
     sticky_app: StickyApp, sticky_recorder: Callable[[str, list[RequestRecord]], None]
 ) -> None:

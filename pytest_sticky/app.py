@@ -50,3 +50,17 @@ class StickyApp(Protocol):
 
     def diagnostics(self) -> dict[str, str]:
         """Report sections (title -> text) that show the app's state."""
+
+
+class StickyCluster(Protocol):
+    name: str
+
+    @property
+    def description(self) -> str: ...
+
+    def redis(self) -> object:
+        """Make a Redis session store available (MissingTool when it cannot be had)."""
+
+    def deploy_app(self, spec: AppSpec) -> StickyApp: ...
+
+    def close(self) -> None: ...

@@ -15,7 +15,9 @@ if TYPE_CHECKING:
     import pytest
 
 CLUSTERS = ("local", "kind", "existing", "openshift")
-IMPLEMENTED_CLUSTERS = ("local",)
+IMPLEMENTED_CLUSTERS = ("local", "existing")
+KUBERNETES_CLUSTERS = ("kind", "existing", "openshift")
+PULL_POLICIES = ("IfNotPresent", "Never", "Always")
 LOCAL_PROXIES = ("auto", "haproxy", "caddy")
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("0", "false", "no", "off", "")
@@ -51,6 +53,23 @@ SETTINGS = (
     ),
     Setting("sticky_timeout", "seconds to wait for the cluster, proxies and pods to be ready", "60"),
     Setting("sticky_report", "write the run's evidence to PATH (.json or .md)", ""),
+    Setting("sticky_kubeconfig", "kubeconfig file (default: KUBECONFIG, then ~/.kube/config)", ""),
+    Setting(
+        "sticky_context",
+        "kubeconfig context; without it the current-context is used only if its name marks a test cluster",
+        "",
+    ),
+    Setting("sticky_app_image", "image that runs the demo app (a stock Python image)", "python:3.12-slim"),
+    Setting("sticky_redis_image", "image that runs Redis", "redis:7-alpine"),
+    Setting("sticky_image_pull_policy", "imagePullPolicy of the pods", "IfNotPresent", PULL_POLICIES),
+    Setting("sticky_grace_period", "terminationGracePeriodSeconds of the app's pods", "1"),
+)
+KUBERNETES_ONLY = (
+    "sticky_kubeconfig",
+    "sticky_context",
+    "sticky_app_image",
+    "sticky_redis_image",
+    "sticky_image_pull_policy",
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -64,6 +83,12 @@ class StickyConfig:
     app_command: str
     timeout: float
     report: str
+    kubeconfig: str
+    context: str
+    app_image: str
+    redis_image: str
+    image_pull_policy: str
+    grace_period: int
     explicit: frozenset[str]
     """Settings the user gave (on the command line, in the ini file or the environment)."""
 
@@ -116,7 +141,10 @@ def resolve(config: pytest.Config) -> StickyConfig:
         try:
             parsed = kind(values[name])
         except ValueError:
-            raise pytest.UsageError(f"{where(name)}: {values[name]!r} is not a number") from None
+            what = "whole number" if kind is int else "number"
+            raise pytest.UsageError(
+                f"{where(name)}: {values[name]!r} is not a {what}; valid values: {what}s of at least {minimum:g}"
+            ) from None
         if parsed < minimum:
             raise pytest.UsageError(f"{where(name)}: must be at least {minimum:g}, not {values[name]}")
         return parsed
@@ -128,21 +156,27 @@ def resolve(config: pytest.Config) -> StickyConfig:
             f"valid values: {', '.join(TRUE_WORDS + FALSE_WORDS[:-1])}"
         )
     cluster = values["sticky_cluster"]
-    if cluster not in IMPLEMENTED_CLUSTERS:
-        raise pytest.UsageError(
-            f"{where('sticky_cluster')}={cluster}: this version of pytest-sticky implements only "
-            f"{', '.join(IMPLEMENTED_CLUSTERS)}; valid values are {', '.join(CLUSTERS)} "
-            "(see the README for the providers' status)"
-        )
     local_only = [n for n in ("sticky_local_proxy", "sticky_app_command") if n in sources]
     if cluster != "local" and local_only:
         raise pytest.UsageError(
             f"{', '.join(where(n) for n in local_only)} only applies to --sticky-cluster=local, "
             f"not to {where('sticky_cluster')}={cluster}"
         )
+    if cluster not in IMPLEMENTED_CLUSTERS:
+        raise pytest.UsageError(
+            f"{where('sticky_cluster')}={cluster}: this version of pytest-sticky implements only "
+            f"{', '.join(IMPLEMENTED_CLUSTERS)}; valid values are {', '.join(CLUSTERS)} "
+            "(see the README for the providers' status)"
+        )
     report = values["sticky_report"]
     if report and not report.endswith((".json", ".md")):
         raise pytest.UsageError(f"{where('sticky_report')}={report}: the report's name must end in .json or .md")
+    kube_only = [n for n in KUBERNETES_ONLY if n in sources]
+    if cluster == "local" and kube_only:
+        raise pytest.UsageError(
+            f"{', '.join(where(n) for n in kube_only)} only applies to a Kubernetes cluster "
+            f"(--sticky-cluster={'|'.join(KUBERNETES_CLUSTERS)}), not to --sticky-cluster=local"
+        )
     return StickyConfig(
         cluster=cluster,
         replicas=int(number("sticky_replicas", int, 1)),
@@ -151,5 +185,11 @@ def resolve(config: pytest.Config) -> StickyConfig:
         app_command=values["sticky_app_command"],
         timeout=number("sticky_timeout", float, 1),
         report=report,
+        kubeconfig=values["sticky_kubeconfig"],
+        context=values["sticky_context"],
+        app_image=values["sticky_app_image"],
+        redis_image=values["sticky_redis_image"],
+        image_pull_policy=values["sticky_image_pull_policy"],
+        grace_period=int(number("sticky_grace_period", int, 0)),
         explicit=frozenset(sources),
     )

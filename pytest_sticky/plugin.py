@@ -16,10 +16,9 @@ from pytest_sticky import options, progress
 if TYPE_CHECKING:
     from requests.cookies import RequestsCookieJar
 
-    from pytest_sticky.app import StickyApp
+    from pytest_sticky.app import StickyApp, StickyCluster
     from pytest_sticky.client import RequestRecord
     from pytest_sticky.failover import KilledPod
-    from pytest_sticky.local.cluster import LocalCluster
 
 CONFIG_KEY = pytest.StashKey["options.StickyConfig"]()
 RECORDS_KEY = pytest.StashKey[list[tuple[str, "list[RequestRecord]"]]]()
@@ -33,6 +32,10 @@ MARKERS = {
         f"({', '.join(options.CLUSTERS)}); elsewhere it is skipped, naming them"
     ),
     "sticky_redis": "sticky_redis: the test needs a Redis session store (skipped, saying how to get one, without)",
+    "sticky_cookie": (
+        "sticky_cookie: the test needs cookie affinity (a local proxy, an ingress or a route); "
+        "skipped, naming the path used, where the app is reached through a Service"
+    ),
 }
 
 
@@ -105,9 +108,12 @@ def _attach_evidence(item: pytest.Item, report: pytest.TestReport) -> None:
         return
     from pytest_sticky.evidence import PROPERTY, condense
 
-    names = [app.cookie_name for app in item.stash.get(APPS_KEY, []) if app.cookie_name]
+    apps = item.stash.get(APPS_KEY, [])
+    names = [app.cookie_name for app in apps if app.cookie_name]
     failovers: list[dict[str, Any]] = item.stash.get(FAILOVERS_KEY, [])
-    report.user_properties.append((PROPERTY, condense(traces, failovers, names)))
+    evidence = condense(traces, failovers, names)
+    evidence["reached_via"] = sorted({app.reached_via for app in apps})
+    report.user_properties.append((PROPERTY, evidence))
 
 
 # -- fixtures ------------------------------------------------------------------------------------
@@ -117,6 +123,18 @@ def _fail_setup(exc: BaseException) -> NoReturn:
     pytest.fail(f"pytest-sticky: {exc}", pytrace=False)
 
 
+@pytest.fixture(autouse=True)
+def _sticky_requirements(request: pytest.FixtureRequest) -> None:
+    if request.node.get_closest_marker("sticky_cookie") is None:
+        return
+    app: StickyApp = request.getfixturevalue("sticky_app")
+    if app.cookie_name is None:
+        pytest.skip(
+            f"needs cookie affinity, but this run reaches the app through {app.reached_via}: "
+            "install an ingress controller (e.g. ingress-nginx) in the cluster, or use --sticky-cluster=kind|local"
+        )
+
+
 @pytest.fixture(scope="session")
 def sticky_config(pytestconfig: pytest.Config) -> options.StickyConfig:
     """The resolved pytest-sticky settings."""
@@ -124,26 +142,25 @@ def sticky_config(pytestconfig: pytest.Config) -> options.StickyConfig:
 
 
 @pytest.fixture(scope="session")
-def sticky_cluster(sticky_config: options.StickyConfig) -> Iterator[LocalCluster]:
+def sticky_cluster(sticky_config: options.StickyConfig) -> Iterator[StickyCluster]:
     """The cluster the app runs on (``.name`` is the cluster type); torn down after the run."""
     from pytest_sticky.errors import StickyError
-    from pytest_sticky.local.cluster import LocalCluster
+    from pytest_sticky.providers import make_cluster
 
     try:
-        cluster = LocalCluster(
-            proxy=sticky_config.local_proxy,
-            app_command=sticky_config.app_command or None,
-            ready_timeout=sticky_config.timeout,
-        )
+        cluster = make_cluster(sticky_config)
     except StickyError as exc:
         _fail_setup(exc)
     try:
         yield cluster
     finally:
-        cluster.close()
+        try:
+            cluster.close()
+        except StickyError as exc:
+            _fail_setup(exc)
 
 
-def _deploy(cluster: LocalCluster, name: str, replicas: int, store: str) -> StickyApp:
+def _deploy(cluster: StickyCluster, name: str, replicas: int, store: str) -> StickyApp:
     from pytest_sticky.app import AppSpec
     from pytest_sticky.errors import StickyError
 
@@ -154,13 +171,13 @@ def _deploy(cluster: LocalCluster, name: str, replicas: int, store: str) -> Stic
 
 
 @pytest.fixture(scope="session")
-def sticky_app(sticky_cluster: LocalCluster, sticky_config: options.StickyConfig) -> StickyApp:
+def sticky_app(sticky_cluster: StickyCluster, sticky_config: options.StickyConfig) -> StickyApp:
     """The demo app with in-memory sessions; ``.url`` goes through the proxy/ingress/route."""
     return _deploy(sticky_cluster, "hello", sticky_config.replicas, "memory")
 
 
 @pytest.fixture(scope="session")
-def sticky_app_redis(sticky_cluster: LocalCluster, sticky_config: options.StickyConfig) -> StickyApp:
+def sticky_app_redis(sticky_cluster: StickyCluster, sticky_config: options.StickyConfig) -> StickyApp:
     """The demo app with its sessions in Redis (skipped, saying how to get Redis, without it)."""
     from pytest_sticky.errors import MissingTool
 

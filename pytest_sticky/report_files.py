@@ -18,8 +18,8 @@ def to_markdown(doc: dict[str, Any]) -> str:
     env = doc["environment"]
     lines = ["## pytest-sticky", "", f"**{env.get('header', '')}**", ""]
     lines += [
-        "| test | outcome | requests | pods (requests) | affinity cookie | failover |",
-        "|---|---|---|---|---|---|",
+        "| test | outcome | reached via | requests | pods (requests) | affinity cookie | failover |",
+        "|---|---|---|---|---|---|---|",
     ]
     for nodeid, ev in doc["tests"].items():
         pods = ", ".join(f"{p}: {n}" for p, n in ev["distribution"].items()) or "-"
@@ -33,7 +33,10 @@ def to_markdown(doc: dict[str, Any]) -> str:
             or "-"
         )
         name = nodeid.replace("|", "\\|")
-        lines.append(f"| `{name}` | {ev.get('outcome', '')} | {ev['requests']} | {pods} | {cookies} | {failovers} |")
+        via = "<br>".join(ev.get("reached_via", [])) or "-"
+        lines.append(
+            f"| `{name}` | {ev.get('outcome', '')} | {via} | {ev['requests']} | {pods} | {cookies} | {failovers} |"
+        )
     return "\n".join(lines) + "\n"
 
 

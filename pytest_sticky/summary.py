@@ -36,6 +36,8 @@ def render(header: str, results: dict[str, dict[str, Any]], *, verbose: int) -> 
         lines.append("")
         outcome = ev.get("outcome", "")
         lines.append(f"{nodeid}  [{outcome}]  {ev['requests']} requests")
+        for via in ev.get("reached_via", []):
+            lines.append(f"    reached via {via}")
         for name, header_value in ev["cookies"].items():
             lines.append(f"    affinity cookie {name}: {header_value}")
         for f in ev["failovers"]:

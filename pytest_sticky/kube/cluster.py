@@ -1,0 +1,160 @@
+"""The ``existing`` cluster: a kubeconfig context, one namespace per run, the demo app in it."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+from pytest_sticky.app import AppSpec
+from pytest_sticky.behaviours import BEHAVIOURS
+from pytest_sticky.errors import SetupError
+from pytest_sticky.kube import manifests
+from pytest_sticky.kube.app import KubeApp
+from pytest_sticky.kube.connection import Kube, check_reachable, choose_context, connect
+from pytest_sticky.kube.incluster import InClusterClient
+from pytest_sticky.kube.namespace import RunNamespace, apply
+from pytest_sticky.kube.waits import ready_pods_check, watch_until
+from pytest_sticky.waiting import WaitAborted, WaitTimeout
+
+
+class KubeCluster:
+    name = "existing"
+
+    def __init__(
+        self,
+        *,
+        kubeconfig: str | None,
+        context: str | None,
+        images: manifests.Images,
+        timeout: float,
+        keep: bool,
+        grace_period: int,
+    ) -> None:
+        self.images = images
+        self.timeout = timeout
+        self.keep = keep
+        self.grace_period = grace_period
+        chosen = choose_context(kubeconfig, context)
+        self.kube: Kube = connect(kubeconfig, chosen)
+        self.server_version = check_reachable(self.kube)
+        self.namespace = RunNamespace(self.kube)
+        self._redis_addr: str | None = None
+        self._client: InClusterClient | None = None
+        self._apps: list[KubeApp] = []
+
+    @property
+    def description(self) -> str:
+        return f"existing (context {self.kube.context}, {self.kube.server}, Kubernetes {self.server_version})"
+
+    def _apply_all(self, objects: list[dict[str, Any]]) -> None:
+        for obj in objects:
+            apply(self.kube, self.namespace.name, obj)
+
+    def _wait_pods(self, selector: str, count: int, what: str) -> list[str]:
+        try:
+            pods: list[str] = watch_until(
+                self.kube.core.list_namespaced_pod,
+                ready_pods_check(count),
+                what=what,
+                timeout=self.timeout,
+                describe=self.describe,
+                namespace=self.namespace.name,
+                label_selector=selector,
+            )
+            return pods
+        except WaitAborted as exc:
+            raise SetupError(f"{exc}\n{self.describe()}") from None
+        except WaitTimeout as exc:
+            raise SetupError(str(exc)) from None
+
+    def describe(self) -> str:
+        from pytest_sticky.kube.diagnostics import describe_namespace
+
+        return describe_namespace(self.kube.core, self.namespace.name)
+
+    def redis(self) -> str:
+        """Deploy Redis once; return the address the app uses (the Service's ClusterIP)."""
+        if self._redis_addr is None:
+            self._apply_all(manifests.redis_objects(self.images))
+            self._wait_pods("app.kubernetes.io/name=redis", 1, "Redis to be ready")
+            service = self.kube.core.read_namespaced_service("redis", self.namespace.name)
+            self._redis_addr = f"{service.spec.cluster_ip}:6379"
+        return self._redis_addr
+
+    def client(self) -> InClusterClient:
+        """The in-cluster client pod (created on first use)."""
+        if self._client is None:
+            self._apply_all([manifests.client_pod(self.images)])
+            self._wait_pods("app.kubernetes.io/name=sticky-client", 1, "the in-cluster client pod to be ready")
+            self._client = InClusterClient(self.kube, self.namespace.name, "sticky-client")
+        return self._client
+
+    def deploy_app(self, spec: AppSpec) -> KubeApp:
+        redis_addr = self.redis() if spec.store == "redis" else ""
+        self._apply_all(
+            manifests.app_objects(
+                name=spec.name,
+                replicas=spec.replicas,
+                store=spec.store,
+                redis_addr=redis_addr,
+                images=self.images,
+                grace_period=self.grace_period,
+            )
+        )
+        service = self.kube.core.read_namespaced_service(spec.name, self.namespace.name)
+        app = KubeApp(
+            self.kube,
+            self.namespace.name,
+            name=spec.name,
+            store=spec.store,
+            url="",
+            behaviour=BEHAVIOURS["service-clientip"],
+            cookie_name=None,
+            reached_via="",
+            replicas=spec.replicas,
+        )
+        app.wait_ready(self.timeout)
+        app.url, app.reached_via = self._reach(service)
+        self._apps.append(app)
+        return app
+
+    def _reach(self, service: Any) -> tuple[str, str]:
+        """How this process reaches the Service: its ClusterIP when we run on a node, else a NodePort."""
+        port = service.spec.ports[0]
+        affinity = f"sessionAffinity {service.spec.session_affinity}; no ingress"
+        if _tcp_answers(service.spec.cluster_ip, port.port):
+            return (
+                f"http://{service.spec.cluster_ip}:{port.port}/",
+                f"Service {service.metadata.name} ClusterIP {service.spec.cluster_ip}:{port.port} ({affinity})",
+            )
+        for node in self.kube.core.list_node().items:
+            for address in node.status.addresses or []:
+                if address.type == "InternalIP" and _tcp_answers(address.address, port.node_port):
+                    return (
+                        f"http://{address.address}:{port.node_port}/",
+                        f"Service {service.metadata.name} NodePort {address.address}:{port.node_port} ({affinity})",
+                    )
+        raise SetupError(
+            f"cannot reach Service {service.metadata.name}: there is no ingress, and neither its ClusterIP "
+            f"{service.spec.cluster_ip}:{port.port} nor NodePort {port.node_port} on a node's InternalIP answers "
+            "from this machine"
+        )
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client = None
+        if self.keep:
+            self.namespace.keep()
+        else:
+            self.namespace.delete(timeout=self.timeout)
+        self.kube.close()
+
+
+def _tcp_answers(host: str | None, port: int | None, timeout: float = 2.0) -> bool:
+    if not host or not port or host == "None":
+        return False
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False

@@ -1,0 +1,69 @@
+"""Render the manifests under ``fixtures/kubernetes/`` with a run's values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from string import Template
+from typing import Any
+
+from pytest_sticky.fixture_files import demo_app_script, fixtures_dir
+
+DEFAULT_APP_IMAGE = "python:3.12-slim"
+DEFAULT_REDIS_IMAGE = "redis:7-alpine"
+
+
+@dataclass(frozen=True)
+class Images:
+    app: str = DEFAULT_APP_IMAGE
+    redis: str = DEFAULT_REDIS_IMAGE
+    pull_policy: str = "IfNotPresent"
+
+
+def render(template: str, **values: object) -> list[dict[str, Any]]:
+    """Objects of ``fixtures/kubernetes/<template>.yaml`` with ``${...}`` filled in."""
+    import yaml
+
+    text = (fixtures_dir() / "kubernetes" / f"{template}.yaml").read_text()
+    filled = Template(text).substitute({k: str(v) for k, v in values.items()})
+    return [doc for doc in yaml.safe_load_all(filled) if doc]
+
+
+def app_objects(
+    *,
+    name: str,
+    replicas: int,
+    store: str,
+    redis_addr: str,
+    images: Images,
+    grace_period: int,
+    session_affinity: str = "ClientIP",
+) -> list[dict[str, Any]]:
+    objects = render(
+        "app",
+        name=name,
+        replicas=replicas,
+        store=store,
+        redis_addr=redis_addr,
+        app_image=images.app,
+        pull_policy=images.pull_policy,
+        grace_period=grace_period,
+        session_affinity=session_affinity,
+    )
+    for obj in objects:
+        if obj["kind"] == "ConfigMap":
+            obj["data"] = {"hello.py": demo_app_script().read_text()}
+    return objects
+
+
+def redis_objects(images: Images) -> list[dict[str, Any]]:
+    return render("redis", redis_image=images.redis, pull_policy=images.pull_policy)
+
+
+def client_pod(images: Images) -> dict[str, Any]:
+    return render("client-pod", app_image=images.app, pull_policy=images.pull_policy)[0]
+
+
+def ingress_objects(*, name: str, ingress_class: str, cookie_name: str, affinity_mode: str) -> list[dict[str, Any]]:
+    return render(
+        "ingress", name=name, ingress_class=ingress_class, cookie_name=cookie_name, affinity_mode=affinity_mode
+    )
