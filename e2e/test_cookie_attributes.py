@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 from requests.cookies import RequestsCookieJar
 
-from pytest_sticky import StickyClient
 from pytest_sticky.app import StickyApp
+from pytest_sticky.client import client_for
 from pytest_sticky.cookies import find_cookie
 
 
 @pytest.mark.sticky_cookie
 def test_affinity_cookie_has_the_documented_name_path_and_flags(sticky_app: StickyApp) -> None:
     behaviour = sticky_app.behaviour
-    with StickyClient(sticky_app.url, RequestsCookieJar()) as client:
+    with client_for(sticky_app, RequestsCookieJar()) as client:
         first = client.get()
     assert first.ok, first
     cookie = find_cookie(list(first.set_cookie), sticky_app.cookie_name)
@@ -31,7 +31,7 @@ def test_affinity_cookie_has_the_documented_name_path_and_flags(sticky_app: Stic
 
 def test_the_app_session_cookie_is_not_the_affinity_cookie(sticky_app: StickyApp) -> None:
     jar = RequestsCookieJar()
-    with StickyClient(sticky_app.url, jar) as client:
+    with client_for(sticky_app, jar) as client:
         first = client.get("session")
     assert first.ok, first
     expected = {"hello_session"} | ({sticky_app.cookie_name} if sticky_app.cookie_name else set())

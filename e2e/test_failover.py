@@ -7,8 +7,9 @@ from collections.abc import Callable
 import pytest
 from requests.cookies import RequestsCookieJar
 
-from pytest_sticky import KilledPod, StickyClient
+from pytest_sticky import KilledPod
 from pytest_sticky.app import StickyApp
+from pytest_sticky.client import client_for
 
 
 @pytest.mark.sticky_cookie
@@ -49,7 +50,7 @@ def test_killing_the_serving_pod_fails_over_and_the_jar_repins(
 def test_without_a_jar_the_pod_that_served_the_last_request_is_killed(
     kill_serving_pod: Callable[..., KilledPod], sticky_app: StickyApp
 ) -> None:
-    with StickyClient(sticky_app.url) as client:
+    with client_for(sticky_app) as client:
         last = client.get()
     assert last.ok, last
     killed = kill_serving_pod()

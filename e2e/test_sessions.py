@@ -7,13 +7,13 @@ from collections.abc import Callable
 import pytest
 from requests.cookies import RequestsCookieJar
 
-from pytest_sticky import KilledPod, StickyClient
+from pytest_sticky import KilledPod
 from pytest_sticky.app import StickyApp
-from pytest_sticky.client import RequestRecord
+from pytest_sticky.client import RequestRecord, client_for
 
 
 def _three_session_requests(app: StickyApp, jar: RequestsCookieJar) -> list[RequestRecord]:
-    with StickyClient(app.url, jar) as client:
+    with client_for(app, jar) as client:
         return client.get_many(3, "session")
 
 
@@ -29,7 +29,7 @@ def test_in_memory_sessions_are_lost_when_their_pod_dies(
     assert before[-1].body["store"] == "memory"
 
     killed = kill_serving_pod(cookie_jar)
-    with StickyClient(sticky_app.url, cookie_jar) as client:
+    with client_for(sticky_app, cookie_jar) as client:
         after = client.get("session")
     sticky_recorder("after the kill", client.records)
     assert after.ok, after
@@ -51,7 +51,7 @@ def test_redis_sessions_survive_the_death_of_their_pod(
     assert before[-1].body["store"] == "redis"
 
     killed = kill_serving_pod(cookie_jar, app=sticky_app_redis)
-    with StickyClient(sticky_app_redis.url, cookie_jar) as client:
+    with client_for(sticky_app_redis, cookie_jar) as client:
         after = client.get("session")
     sticky_recorder("after the kill", client.records)
     assert after.ok, after

@@ -9,10 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from requests.cookies import RequestsCookieJar
 
-from pytest_sticky import StickyClient
 from pytest_sticky.app import StickyApp
 from pytest_sticky.assertions import check_pinned, requests_to_reach_all
-from pytest_sticky.client import RequestRecord
+from pytest_sticky.client import RequestRecord, client_for
 
 
 @pytest.mark.sticky_cookie
@@ -40,7 +39,7 @@ def test_fresh_jars_spread_over_the_pods_and_each_stays_pinned(
     jars = requests_to_reach_all(len(pods))
     pinned: list[str] = []
     for i in range(jars):
-        with StickyClient(sticky_app.url, RequestsCookieJar()) as client:
+        with client_for(sticky_app, RequestsCookieJar()) as client:
             client.get_many(5)
         sticky_recorder(f"jar {i}", client.records)
         pinned.append(check_pinned(client.records, url=sticky_app.url))
@@ -52,7 +51,7 @@ def test_twenty_concurrent_jars_stay_pinned_and_the_load_spreads(
     sticky_app: StickyApp, sticky_recorder: Callable[[str, list[RequestRecord]], None]
 ) -> None:
     def one_browser(_: int) -> list[RequestRecord]:
-        with StickyClient(sticky_app.url, RequestsCookieJar()) as client:
+        with client_for(sticky_app, RequestsCookieJar()) as client:
             client.get_many(20)
         return client.records
 

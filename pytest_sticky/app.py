@@ -30,6 +30,8 @@ class StickyApp(Protocol):
     """Name of the affinity cookie this app's proxy sets (``None``: no cookie affinity)."""
     behaviour: AffinityBehaviour
     store: Store
+    headers: dict[str, str]
+    """Headers every request to the app needs (a ``Host`` when an ingress routes by host)."""
     reached_via: str
     """How the tests reach the app, e.g. ``haproxy 127.0.0.1:41234`` or ``ingress-nginx``."""
 

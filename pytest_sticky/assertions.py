@@ -8,7 +8,7 @@ request (status, serving pod, cookies sent and received, time).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from http.cookiejar import CookieJar
 
 from pytest_sticky.client import DEFAULT_POD_FROM, RequestRecord, StickyClient
@@ -65,6 +65,7 @@ def assert_sticky(
     control_requests: int | None = None,
     explain: Callable[[], str] | None = None,
     on_records: Callable[[str, list[RequestRecord]], None] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> str:
     """Send ``requests`` requests with ``cookie_jar``; assert one pod served them all; return it.
 
@@ -73,13 +74,13 @@ def assert_sticky(
     """
     if requests < 2:
         raise ValueError("assert_sticky needs at least 2 requests to show anything")
-    with StickyClient(url, cookie_jar, pod_from=pod_from, explain=explain) as client:
+    with StickyClient(url, cookie_jar, pod_from=pod_from, explain=explain, headers=headers) as client:
         client.get_many(requests)
     if on_records is not None:
         on_records("sticky", client.records)
     pod = check_pinned(client.records, url=url)
     if negative_control:
-        _negative_control(url, pod_from, control_requests or requests_to_reach_all(2), explain, on_records)
+        _negative_control(url, pod_from, control_requests or requests_to_reach_all(2), explain, on_records, headers)
     return pod
 
 
@@ -89,9 +90,10 @@ def _negative_control(
     limit: int,
     explain: Callable[[], str] | None,
     on_records: Callable[[str, list[RequestRecord]], None] | None,
+    headers: Mapping[str, str] | None,
 ) -> None:
     seen: set[str] = set()
-    with StickyClient(url, None, pod_from=pod_from, explain=explain) as client:
+    with StickyClient(url, None, pod_from=pod_from, explain=explain, headers=headers) as client:
         for _ in range(limit):
             record = client.get()
             if record.ok and record.pod is not None:
@@ -118,6 +120,7 @@ def assert_spread(
     pod_from: str = DEFAULT_POD_FROM,
     explain: Callable[[], str] | None = None,
     on_records: Callable[[str, list[RequestRecord]], None] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> dict[str, int]:
     """Without cookies, ``requests`` requests must reach every pod in ``pods``; return the counts.
 
@@ -125,7 +128,7 @@ def assert_spread(
     a proxy that spreads uniformly.
     """
     count = requests or requests_to_reach_all(len(pods))
-    with StickyClient(url, None, pod_from=pod_from, explain=explain) as client:
+    with StickyClient(url, None, pod_from=pod_from, explain=explain, headers=headers) as client:
         client.get_many(count)
     if on_records is not None:
         on_records("spread", client.records)

@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar, DefaultCookiePolicy
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
+
+if TYPE_CHECKING:
+    from pytest_sticky.app import StickyApp
 
 DEFAULT_POD_FROM = "auto"
 DEFAULT_TIMEOUT_S = 5.0
@@ -84,6 +87,7 @@ class StickyClient:
         pod_from: str = DEFAULT_POD_FROM,
         timeout: float = DEFAULT_TIMEOUT_S,
         explain: Callable[[], str] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         self.url = url
         self.timeout = timeout
@@ -91,6 +95,7 @@ class StickyClient:
         self._read_pod = pod_reader(pod_from)
         self.records: list[RequestRecord] = []
         self.session = requests.Session()
+        self.session.headers.update(headers or {})
         # A browser retries an idempotent request once when a kept-alive connection was
         # closed under it (a proxy reload does that); so do we.
         retry = Retry(total=2, connect=2, read=1, status=0, redirect=0, other=0, backoff_factor=0)
@@ -155,3 +160,8 @@ class StickyClient:
 
     def get_many(self, count: int, path: str = "") -> list[RequestRecord]:
         return [self.get(path) for _ in range(count)]
+
+
+def client_for(app: StickyApp, cookie_jar: CookieJar | None = None, **kwargs: Any) -> StickyClient:
+    """A recording client for ``app``: its URL, the headers it needs (Host), its explanations."""
+    return StickyClient(app.url, cookie_jar, headers=app.headers, explain=app.explain_unreachable, **kwargs)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from http.cookiejar import CookieJar
 
 from pytest_sticky.app import StickyApp
-from pytest_sticky.client import DEFAULT_POD_FROM, RequestRecord, StickyClient, last_served
+from pytest_sticky.client import DEFAULT_POD_FROM, RequestRecord, client_for, last_served
 from pytest_sticky.errors import StickyError
 from pytest_sticky.trace import format_trace
 
@@ -70,7 +70,7 @@ def kill_serving_pod(
 ) -> KilledPod:
     """Delete the pod serving ``cookie_jar`` (or the last request to ``app``), wait for its
     replacement, and measure from the client's side how long until the app answered again."""
-    client = StickyClient(app.url, cookie_jar, pod_from=pod_from, explain=app.explain_unreachable)
+    client = client_for(app, cookie_jar, pod_from=pod_from)
     with client:
         if cookie_jar is not None:
             probe = client.get()

@@ -73,6 +73,7 @@ def pytest_report_header(config: pytest.Config) -> str:
     return describe(config.stash[CONFIG_KEY])
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     marker = item.get_closest_marker("sticky_cluster")
     if marker is not None:

@@ -32,6 +32,7 @@ class KubeApp:
         self.name = name
         self.store: Store = store
         self.url = url
+        self.headers: dict[str, str] = {}
         self.behaviour = behaviour
         self.cookie_name = cookie_name
         self.reached_via = reached_via

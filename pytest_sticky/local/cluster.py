@@ -24,6 +24,7 @@ class LocalApp:
         self._replicas = replicas
         self._proxy = proxy
         self.url = proxy.url
+        self.headers: dict[str, str] = {}
         self.cookie_name: str | None = proxy.cookie_name
         self.behaviour: AffinityBehaviour = BEHAVIOURS[proxy.kind]
         self.reached_via = f"{proxy.kind} on {proxy.url}"

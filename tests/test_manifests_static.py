@@ -1,0 +1,47 @@
+"""Every manifest the plugin ships or renders validates against current Kubernetes schemas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import kubernetes_validate
+import pytest
+
+from pytest_sticky.kube import manifests
+
+VERSIONS = ["1.25.0", kubernetes_validate.latest_version()]
+"""The oldest and newest schemas kubernetes-validate ships (1.20 itself is checked live on the devcluster)."""
+
+
+def rendered() -> list[tuple[str, dict[str, Any]]]:
+    images = manifests.Images()
+    objects = [
+        *manifests.app_objects(name="hello", replicas=3, store="memory", redis_addr="", images=images, grace_period=1),
+        *manifests.app_objects(
+            name="hello-redis", replicas=2, store="redis", redis_addr="10.96.0.10:6379", images=images, grace_period=1
+        ),
+        *manifests.redis_objects(images),
+        manifests.client_pod(images),
+        *manifests.ingress_objects(name="hello", ingress_class="nginx", cookie_name="INGRESSCOOKIE",
+                                   affinity_mode="balanced"),
+    ]
+    return [(f"{o['kind']}/{o['metadata']['name']}", o) for o in objects]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize(("name", "obj"), rendered(), ids=[n for n, _ in rendered()])
+def test_rendered_manifest_is_valid(name: str, obj: dict[str, Any], version: str) -> None:
+    kubernetes_validate.validate(obj, version, strict=True)
+
+
+def test_a_broken_manifest_is_rejected() -> None:
+    """The check above can fail: an unknown field is an error in strict mode."""
+    _, obj = rendered()[0]
+    broken = {**obj, "spec": {"notAField": 1}}
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(broken, VERSIONS[-1], strict=True)
+
+
+def test_the_app_script_is_in_the_configmap() -> None:
+    config_map = next(o for _, o in rendered() if o["kind"] == "ConfigMap")
+    assert "def main()" in config_map["data"]["hello.py"]
