@@ -18,6 +18,8 @@ CLUSTERS = ("local", "kind", "existing", "openshift")
 IMPLEMENTED_CLUSTERS = ("local", "existing")
 KUBERNETES_CLUSTERS = ("kind", "existing", "openshift")
 PULL_POLICIES = ("IfNotPresent", "Never", "Always")
+INGRESSES = ("", "nginx", "traefik", "none")
+AFFINITY_MODES = ("balanced", "persistent")
 LOCAL_PROXIES = ("auto", "haproxy", "caddy")
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("0", "false", "no", "off", "")
@@ -63,6 +65,21 @@ SETTINGS = (
     Setting("sticky_redis_image", "image that runs Redis", "redis:7-alpine"),
     Setting("sticky_image_pull_policy", "imagePullPolicy of the pods", "IfNotPresent", PULL_POLICIES),
     Setting("sticky_grace_period", "terminationGracePeriodSeconds of the app's pods", "1"),
+    Setting(
+        "sticky_ingress",
+        "how the tests reach the app: an ingress controller, or none (the Service); "
+        "default: nginx on kind, none on existing",
+        "",
+        INGRESSES,
+    ),
+    Setting("sticky_ingress_url", "where the ingress controller listens, e.g. http://127.0.0.1:8080/ (existing)", ""),
+    Setting("sticky_ingress_class", "ingressClassName of the app's Ingress (default: nginx)", ""),
+    Setting("sticky_affinity_mode", "ingress-nginx affinity-mode", "balanced", AFFINITY_MODES),
+    Setting("sticky_ingress_manifest", "install the ingress controller from this file instead of downloading it", ""),
+    Setting("sticky_cluster_name", "name of the kind cluster", "pytest-sticky"),
+    Setting("sticky_kind_image", "kind node image (default: the kind release's own)", ""),
+    Setting("sticky_http_port", "host port mapped to the kind node's port 80 (0: a free one)", "0"),
+    Setting("sticky_https_port", "host port mapped to the kind node's port 443 (0: a free one)", "0"),
 )
 KUBERNETES_ONLY = (
     "sticky_kubeconfig",
@@ -70,7 +87,13 @@ KUBERNETES_ONLY = (
     "sticky_app_image",
     "sticky_redis_image",
     "sticky_image_pull_policy",
+    "sticky_ingress",
+    "sticky_ingress_url",
+    "sticky_ingress_class",
+    "sticky_affinity_mode",
+    "sticky_ingress_manifest",
 )
+KIND_ONLY = ("sticky_cluster_name", "sticky_kind_image", "sticky_http_port", "sticky_https_port")
 BY_NAME = {s.name: s for s in SETTINGS}
 
 
@@ -89,6 +112,16 @@ class StickyConfig:
     redis_image: str
     image_pull_policy: str
     grace_period: int
+    ingress: str
+    """``nginx``, ``traefik`` or ``none`` (resolved per cluster type)."""
+    ingress_url: str
+    ingress_class: str
+    affinity_mode: str
+    ingress_manifest: str
+    cluster_name: str
+    kind_image: str
+    http_port: int
+    https_port: int
     explicit: frozenset[str]
     """Settings the user gave (on the command line, in the ini file or the environment)."""
 
@@ -177,6 +210,18 @@ def resolve(config: pytest.Config) -> StickyConfig:
             f"{', '.join(where(n) for n in kube_only)} only applies to a Kubernetes cluster "
             f"(--sticky-cluster={'|'.join(KUBERNETES_CLUSTERS)}), not to --sticky-cluster=local"
         )
+    kind_only = [n for n in KIND_ONLY if n in sources]
+    if cluster != "kind" and kind_only:
+        raise pytest.UsageError(
+            f"{', '.join(where(n) for n in kind_only)} only applies to --sticky-cluster=kind, "
+            f"not to --sticky-cluster={cluster}"
+        )
+    ingress = values["sticky_ingress"] or ("nginx" if cluster == "kind" else "none")
+    if cluster == "existing" and ingress != "none" and not values["sticky_ingress_url"]:
+        raise pytest.UsageError(
+            f"{where('sticky_ingress')}={ingress} with --sticky-cluster=existing needs --sticky-ingress-url "
+            "(where the controller listens, as seen from this machine)"
+        )
     return StickyConfig(
         cluster=cluster,
         replicas=int(number("sticky_replicas", int, 1)),
@@ -191,5 +236,14 @@ def resolve(config: pytest.Config) -> StickyConfig:
         redis_image=values["sticky_redis_image"],
         image_pull_policy=values["sticky_image_pull_policy"],
         grace_period=int(number("sticky_grace_period", int, 0)),
+        ingress=ingress,
+        ingress_url=values["sticky_ingress_url"],
+        ingress_class=values["sticky_ingress_class"],
+        affinity_mode=values["sticky_affinity_mode"],
+        ingress_manifest=values["sticky_ingress_manifest"],
+        cluster_name=values["sticky_cluster_name"],
+        kind_image=values["sticky_kind_image"],
+        http_port=int(number("sticky_http_port", int, 0)),
+        https_port=int(number("sticky_https_port", int, 0)),
         explicit=frozenset(sources),
     )

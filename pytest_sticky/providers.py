@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pytest_sticky.app import StickyCluster
 from pytest_sticky.options import StickyConfig
 
+if TYPE_CHECKING:
+    from pytest_sticky.kube.ingress import IngressRoute
+
 
 def make_cluster(config: StickyConfig) -> StickyCluster:
+    if config.cluster == "kind":
+        from pytest_sticky.kind.cluster import make_kind_cluster
+
+        return make_kind_cluster(config)
+    if config.cluster == "openshift":
+        from pytest_sticky.openshift.cluster import make_openshift_cluster
+
+        return make_openshift_cluster(config)
     if config.cluster == "existing":
         from pytest_sticky.kube.cluster import KubeCluster
         from pytest_sticky.kube.manifests import Images
@@ -18,7 +31,30 @@ def make_cluster(config: StickyConfig) -> StickyCluster:
             timeout=config.timeout,
             keep=config.keep_cluster,
             grace_period=config.grace_period,
+            ingress=existing_ingress(config),
         )
     from pytest_sticky.local.cluster import LocalCluster
 
     return LocalCluster(proxy=config.local_proxy, app_command=config.app_command or None, ready_timeout=config.timeout)
+
+
+def existing_ingress(config: StickyConfig) -> IngressRoute | None:
+    """The ingress an ``existing`` cluster is reached through, from the options (None: the Service)."""
+    from pytest_sticky.kube.ingress import IngressRoute
+
+    if config.ingress == "none":
+        return None
+    if config.ingress == "traefik":
+        # Traefik's Kubernetes Ingress NGINX provider reads the nginx annotations, persistent mode only.
+        return IngressRoute(
+            ingress_class=config.ingress_class or "nginx",
+            base_url=config.ingress_url,
+            implementation="traefik-nginx-provider",
+            affinity_mode="persistent",
+        )
+    return IngressRoute(
+        ingress_class=config.ingress_class or "nginx",
+        base_url=config.ingress_url,
+        implementation=f"ingress-nginx-{config.affinity_mode}",
+        affinity_mode=config.affinity_mode,
+    )

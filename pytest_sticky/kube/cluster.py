@@ -12,9 +12,10 @@ from pytest_sticky.kube import manifests
 from pytest_sticky.kube.app import KubeApp
 from pytest_sticky.kube.connection import Kube, check_reachable, choose_context, connect
 from pytest_sticky.kube.incluster import InClusterClient
+from pytest_sticky.kube.ingress import IngressRoute, serving_pod
 from pytest_sticky.kube.namespace import RunNamespace, apply
 from pytest_sticky.kube.waits import ready_pods_check, watch_until
-from pytest_sticky.waiting import WaitAborted, WaitTimeout
+from pytest_sticky.waiting import WaitAborted, WaitTimeout, wait_until
 
 
 class KubeCluster:
@@ -29,8 +30,10 @@ class KubeCluster:
         timeout: float,
         keep: bool,
         grace_period: int,
+        ingress: IngressRoute | None = None,
     ) -> None:
         self.images = images
+        self.ingress = ingress
         self.timeout = timeout
         self.keep = keep
         self.grace_period = grace_period
@@ -113,10 +116,42 @@ class KubeCluster:
             reached_via="",
             replicas=spec.replicas,
         )
-        app.wait_ready(self.timeout)
-        app.url, app.reached_via = self._reach(service)
+        ready = app.wait_ready(self.timeout)
+        if self.ingress is not None:
+            self._route_through_ingress(app, self.ingress, ready)
+        else:
+            app.url, app.reached_via = self._reach(service)
         self._apps.append(app)
         return app
+
+    def _route_through_ingress(self, app: KubeApp, ingress: IngressRoute, ready: list[str]) -> None:
+        host = ingress.host(app.name, self.namespace.name)
+        self._apply_all(
+            manifests.ingress_objects(
+                name=app.name,
+                host=host,
+                ingress_class=ingress.ingress_class,
+                cookie_name=ingress.cookie_name,
+                affinity_mode=ingress.affinity_mode,
+            )
+        )
+        try:
+            wait_until(
+                lambda: serving_pod(ingress.base_url, host) in ready,
+                what=f"ingress class {ingress.ingress_class} to route {host} to {app.name}",
+                timeout=self.timeout,
+                interval=0.1,
+                state=lambda: (
+                    f"GET {ingress.base_url} (Host: {host}) answered by {serving_pod(ingress.base_url, host)}"
+                ),
+            )
+        except WaitTimeout as exc:
+            raise SetupError(f"{exc}\n{self.describe()}") from None
+        app.url = ingress.base_url
+        app.headers = {"Host": host}
+        app.behaviour = ingress.behaviour
+        app.cookie_name = ingress.cookie_name
+        app.reached_via = f"Ingress {app.name} (class {ingress.ingress_class}, host {host}) at {ingress.base_url}"
 
     def _reach(self, service: Any) -> tuple[str, str]:
         """How this process reaches the Service: its ClusterIP when we run on a node, else a NodePort."""

@@ -63,7 +63,14 @@ def client_pod(images: Images) -> dict[str, Any]:
     return render("client-pod", app_image=images.app, pull_policy=images.pull_policy)[0]
 
 
-def ingress_objects(*, name: str, ingress_class: str, cookie_name: str, affinity_mode: str) -> list[dict[str, Any]]:
+def ingress_objects(
+    *, name: str, host: str, ingress_class: str, cookie_name: str, affinity_mode: str
+) -> list[dict[str, Any]]:
     return render(
-        "ingress", name=name, ingress_class=ingress_class, cookie_name=cookie_name, affinity_mode=affinity_mode
+        "ingress",
+        name=name,
+        host=host,
+        ingress_class=ingress_class,
+        cookie_name=cookie_name,
+        affinity_mode=affinity_mode,
     )

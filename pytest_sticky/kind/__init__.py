@@ -1,0 +1,1 @@
+"""The ``kind`` cluster: a kind cluster with an ingress controller (ingress-nginx or Traefik)."""

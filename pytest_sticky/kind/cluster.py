@@ -1,0 +1,11 @@
+"""Placeholder until the kind provider lands: see the README's status table."""
+
+from __future__ import annotations
+
+from pytest_sticky.app import StickyCluster
+from pytest_sticky.errors import SetupError
+from pytest_sticky.options import StickyConfig
+
+
+def make_kind_cluster(config: StickyConfig) -> StickyCluster:
+    raise SetupError("the kind provider is not implemented in this version")

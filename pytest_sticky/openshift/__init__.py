@@ -1,0 +1,1 @@
+"""The ``openshift`` cluster: the logged-in ``oc`` session, the app reached through Routes."""
