@@ -1,0 +1,159 @@
+"""The existing-cluster provider's faults, on the real Kubernetes 1.20 devcluster."""
+
+from __future__ import annotations
+
+import base64
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from pytest_sticky.app import AppSpec
+from pytest_sticky.errors import SetupError
+from pytest_sticky.kube.cluster import KubeCluster
+from pytest_sticky.kube.connection import connect
+from pytest_sticky.kube.manifests import Images
+from pytest_sticky.kube.namespace import RUN_LABEL
+from pytest_sticky.waiting import WaitAborted, wait_until
+from tests.devcluster import APP_IMAGE, CONTEXT, REDIS_IMAGE, cluster_args, devcluster_kubeconfig
+
+LAB_IMAGES = Images(app=APP_IMAGE, redis=REDIS_IMAGE, pull_policy="Never")
+
+
+@pytest.fixture(scope="module")
+def kubeconfig() -> str:
+    return devcluster_kubeconfig()
+
+
+@pytest.fixture(scope="module")
+def admin(kubeconfig: str) -> Iterator[Any]:
+    kube = connect(kubeconfig, CONTEXT)
+    yield kube
+    kube.close()
+
+
+def make_cluster(
+    kubeconfig: str, *, images: Images = LAB_IMAGES, timeout: float = 90, context: str = CONTEXT
+) -> KubeCluster:
+    return KubeCluster(
+        kubeconfig=kubeconfig, context=context, images=images, timeout=timeout, keep=False, grace_period=1
+    )
+
+
+def token_kubeconfig(path: Path, kubeconfig: str, token: str) -> Path:
+    """A copy of the devcluster's kubeconfig that authenticates with ``token`` instead."""
+    config = yaml.safe_load(Path(kubeconfig).read_text())
+    config["users"] = [{"name": "token-user", "user": {"token": token}}]
+    for context in config["contexts"]:
+        context["context"]["user"] = "token-user"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def namespaces_of_run(admin: Any, run_id: str) -> list[str]:
+    return [n.metadata.name for n in admin.core.list_namespace(label_selector=f"{RUN_LABEL}={run_id}").items]
+
+
+def test_bad_credentials_are_a_clear_error(kubeconfig: str, tmp_path: Path) -> None:
+    bad = token_kubeconfig(tmp_path / "kc", kubeconfig, "expired-or-wrong-token")
+    with pytest.raises(SetupError, match=r"rejected the credentials.*401 Unauthorized.*log in again"):
+        make_cluster(str(bad))
+
+
+def test_a_missing_rbac_permission_names_the_verb_and_resource(kubeconfig: str, admin: Any, tmp_path: Path) -> None:
+    account = f"sticky-norights-{os.getpid()}"
+    admin.core.create_namespaced_service_account("default", {"metadata": {"name": account}})
+    try:
+        secret_name = wait_until(
+            lambda: (admin.core.read_namespaced_service_account(account, "default").secrets or [None])[0],
+            what=f"the token controller to give ServiceAccount {account} a token",
+            timeout=30,
+        ).name
+        token = base64.b64decode(admin.core.read_namespaced_secret(secret_name, "default").data["token"]).decode()
+        limited = token_kubeconfig(tmp_path / "kc", kubeconfig, token)
+        with pytest.raises(
+            SetupError,
+            match=r'missing RBAC permission: could not create namespace.*cannot create resource "namespaces"',
+        ):
+            make_cluster(str(limited))
+    finally:
+        admin.core.delete_namespaced_service_account(account, "default")
+
+
+def test_an_image_that_cannot_be_pulled_fails_fast_with_the_reason(kubeconfig: str) -> None:
+    cluster = make_cluster(
+        kubeconfig, images=Images(app="sticky-lab/not-there:1", redis=REDIS_IMAGE, pull_policy="Never"), timeout=120
+    )
+    try:
+        started = time.monotonic()
+        with pytest.raises(SetupError, match=r"ErrImageNeverPull"):
+            cluster.deploy_app(AppSpec(name="hello", replicas=1))
+        assert time.monotonic() - started < 60, "waited out the deadline instead of failing fast"
+    finally:
+        cluster.close()
+
+
+def test_a_namespace_stuck_terminating_is_reported_with_what_holds_it(kubeconfig: str, admin: Any) -> None:
+    cluster = make_cluster(kubeconfig, timeout=5)
+    namespace = cluster.namespace.name
+    admin.core.create_namespaced_config_map(
+        namespace, {"metadata": {"name": "held", "finalizers": ["pytest-sticky.test/hold"]}}
+    )
+    try:
+        with pytest.raises(
+            SetupError, match=r"(?s)stuck terminating.*configmap/held finalizers=\['pytest-sticky.test/hold'\]"
+        ):
+            cluster.close()
+    finally:
+        admin.core.patch_namespaced_config_map("held", namespace, {"metadata": {"finalizers": None}})
+        cluster.namespace.delete(timeout=60)
+    assert namespace not in [n.metadata.name for n in admin.core.list_namespace().items]
+
+
+CTRL_C_SUITE = """
+import time
+def test_blocks(sticky_app, sticky_cluster):
+    with open({marker!r}, "w") as handle:
+        handle.write(sticky_cluster.namespace.run_id)
+    time.sleep(600)
+"""
+
+
+def test_ctrl_c_mid_run_still_removes_the_namespace(kubeconfig: str, admin: Any, tmp_path: Path) -> None:
+    marker = tmp_path / "run-id"
+    (tmp_path / "test_block.py").write_text(CTRL_C_SUITE.format(marker=str(marker)))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *cluster_args(kubeconfig), str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=tmp_path,
+    )
+    try:
+
+        def deployed() -> str | None:
+            if process.poll() is not None:
+                raise WaitAborted(process.communicate()[0])
+            return marker.read_text() if marker.exists() and marker.read_text() else None
+
+        run_id = wait_until(deployed, what="the inner run to deploy the app", timeout=180)
+        assert namespaces_of_run(admin, run_id), "the run's namespace should exist before Ctrl-C"
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert "KeyboardInterrupt" in output, output
+    wait_until(
+        lambda: not namespaces_of_run(admin, run_id),
+        what=f"the namespace of run {run_id} to be gone after Ctrl-C",
+        timeout=90,
+        state=lambda: f"still there: {namespaces_of_run(admin, run_id)}",
+    )
