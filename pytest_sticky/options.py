@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     import pytest
 
 CLUSTERS = ("local", "kind", "existing", "openshift")
-IMPLEMENTED_CLUSTERS = ("local", "existing")
+IMPLEMENTED_CLUSTERS = ("local", "kind", "existing", "openshift")
 KUBERNETES_CLUSTERS = ("kind", "existing", "openshift")
 PULL_POLICIES = ("IfNotPresent", "Never", "Always")
 INGRESSES = ("", "nginx", "traefik", "none")

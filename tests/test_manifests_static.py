@@ -22,8 +22,13 @@ def rendered() -> list[tuple[str, dict[str, Any]]]:
         ),
         *manifests.redis_objects(images),
         manifests.client_pod(images),
-        *manifests.ingress_objects(name="hello", host="hello.sticky-1.sticky.test", ingress_class="nginx", cookie_name="INGRESSCOOKIE",
-                                   affinity_mode="balanced"),
+        *manifests.ingress_objects(
+            name="hello",
+            host="hello.sticky-1.sticky.test",
+            ingress_class="nginx",
+            cookie_name="INGRESSCOOKIE",
+            affinity_mode="balanced",
+        ),
     ]
     return [(f"{o['kind']}/{o['metadata']['name']}", o) for o in objects]
 

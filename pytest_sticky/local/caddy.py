@@ -95,11 +95,29 @@ class Caddy:
                 "XDG_DATA_HOME": str(self.workdir / "data"),
                 "XDG_CONFIG_HOME": str(self.workdir / "config"),
             },
-            healthy=lambda port: tcp_open(port) and tcp_open(self.admin_port),
+            healthy=self._serving,
             log_dir=self.workdir,
             timeout=self.ready_timeout,
         )
         self.url = f"http://{LOOPBACK}:{self.port}/"
+
+    def _serving(self, port: int) -> bool:
+        """Our Caddy has loaded our configuration (so it bound ``port``) and the port answers.
+
+        Asking the admin API, not just the port, keeps another program that holds the port
+        from passing for a healthy Caddy.
+        """
+        try:
+            conn = http.client.HTTPConnection(LOOPBACK, self.admin_port, timeout=1.0)
+            try:
+                conn.request("GET", "/config/apps/http/servers/sticky/listen")
+                response = conn.getresponse()
+                listen = json.loads(response.read() or b"null") if response.status == 200 else None
+            finally:
+                conn.close()
+        except (OSError, ValueError):
+            return False
+        return listen == [f"{LOOPBACK}:{port}"] and tcp_open(port)
 
     def update(self, endpoints: list[Endpoint]) -> None:
         child = self.child

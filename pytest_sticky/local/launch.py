@@ -29,7 +29,8 @@ def launch(
     """
 
     def attempt(port: int) -> tuple[ChildProcess, int]:
-        child = ChildProcess(name, command(port), env(port), log_dir / f"{name}.log")
+        # one log per attempt: a retried start must not read an earlier attempt's output
+        child = ChildProcess(name, command(port), env(port), log_dir / f"{name}.{port}.log")
 
         def ready() -> bool:
             if not child.alive():

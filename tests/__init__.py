@@ -1,0 +1,1 @@
+"""pytest-sticky's own tests (the plugin driven through ``pytester``)."""
