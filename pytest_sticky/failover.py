@@ -59,6 +59,20 @@ def _cookie_value(jar: CookieJar | None, name: str | None) -> str | None:
     return None
 
 
+def _from_a_live_pod(app: StickyApp, pod: str, victim: str, old_uid: str) -> bool:
+    """An answer counts as recovery unless the deleted incarnation gave it.
+
+    A terminating pod may still answer on a kept-alive connection during its grace period;
+    an answer signed with the victim's name counts only once its replacement is ready.
+    """
+    if pod != victim:
+        return True
+    try:
+        return victim in app.pods() and app.pod_uid(victim) != old_uid
+    except StickyError:
+        return False
+
+
 def kill_serving_pod(
     cookie_jar: CookieJar | None = None,
     *,
@@ -98,7 +112,7 @@ def kill_serving_pod(
         recovered_after = 0.0
         while time.monotonic() < deadline:
             record = client.get()
-            if record.ok and record.pod is not None:
+            if record.ok and record.pod is not None and _from_a_live_pod(app, record.pod, victim, old_uid):
                 first_ok, recovered_after = record, time.monotonic() - start
                 break
             time.sleep(RETRY_PACING_S)

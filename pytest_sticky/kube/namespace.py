@@ -38,6 +38,7 @@ class RunNamespace:
 
         if self.deleted:
             return
+        self._delete_workloads_first()
         try:
             self.kube.core.delete_namespace(self.name, grace_period_seconds=0)
         except ApiException as exc:
@@ -55,6 +56,21 @@ class RunNamespace:
         except WaitTimeout as exc:
             raise SetupError(f"namespace {self.name} is stuck terminating after {timeout:g} s:\n{exc.state}") from None
         self.deleted = True
+
+    def _delete_workloads_first(self) -> None:
+        """Controllers first, then their pods at once: a namespace whose pods are left to the
+        namespace controller takes about a minute longer to go (its deletion backs off)."""
+        ns = self.name
+        try:
+            for sts in self.kube.apps.list_namespaced_stateful_set(ns).items:
+                self.kube.apps.delete_namespaced_stateful_set(sts.metadata.name, ns, propagation_policy="Orphan")
+            for deploy in self.kube.apps.list_namespaced_deployment(ns).items:
+                self.kube.apps.delete_namespaced_deployment(deploy.metadata.name, ns, propagation_policy="Orphan")
+            for rs in self.kube.apps.list_namespaced_replica_set(ns).items:
+                self.kube.apps.delete_namespaced_replica_set(rs.metadata.name, ns, propagation_policy="Orphan")
+            self.kube.core.delete_collection_namespaced_pod(ns, grace_period_seconds=0)
+        except Exception:  # noqa: BLE001, S110 (the namespace deletion below removes them anyway)
+            pass
 
     def describe_stuck(self) -> str:
         from kubernetes.client.exceptions import ApiException
@@ -79,6 +95,7 @@ class RunNamespace:
     def _delete_quietly(self) -> None:
         if self.deleted:
             return
+        self._delete_workloads_first()
         try:
             self.kube.core.delete_namespace(self.name, grace_period_seconds=0)
             self.deleted = True
