@@ -7,7 +7,7 @@ that installed pytest-sticky): heavy imports happen inside the fixtures.
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterator
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from pytest_sticky.client import RequestRecord
     from pytest_sticky.failover import KilledPod
 
+T = TypeVar("T")
 CONFIG_KEY = pytest.StashKey["options.StickyConfig"]()
 RECORDS_KEY = pytest.StashKey[list[tuple[str, "list[RequestRecord]"]]]()
 APPS_KEY = pytest.StashKey[list["StickyApp"]]()
@@ -120,8 +121,21 @@ def _attach_evidence(item: pytest.Item, report: pytest.TestReport) -> None:
 # -- fixtures ------------------------------------------------------------------------------------
 
 
-def _fail_setup(exc: BaseException) -> NoReturn:
-    pytest.fail(f"pytest-sticky: {exc}", pytrace=False)
+def _or_fail(action: Callable[[], T]) -> T:
+    """Run ``action``; turn pytest-sticky's errors into a failure (or, for a cluster that is
+    not there, a skip) that shows only the message. Raised outside the ``except`` block, so
+    pytest prints no "During handling of the above exception" chain."""
+    from pytest_sticky.errors import ClusterUnavailable, StickyError
+
+    try:
+        return action()
+    except ClusterUnavailable as exc:
+        message, skip = str(exc), True
+    except StickyError as exc:
+        message, skip = str(exc), False
+    if skip:
+        pytest.skip(f"pytest-sticky: {message}")
+    pytest.fail(f"pytest-sticky: {message}", pytrace=False)
 
 
 @pytest.fixture(autouse=True)
@@ -145,30 +159,19 @@ def sticky_config(pytestconfig: pytest.Config) -> options.StickyConfig:
 @pytest.fixture(scope="session")
 def sticky_cluster(sticky_config: options.StickyConfig) -> Iterator[StickyCluster]:
     """The cluster the app runs on (``.name`` is the cluster type); torn down after the run."""
-    from pytest_sticky.errors import StickyError
     from pytest_sticky.providers import make_cluster
 
-    try:
-        cluster = make_cluster(sticky_config)
-    except StickyError as exc:
-        _fail_setup(exc)
+    cluster = _or_fail(lambda: make_cluster(sticky_config))
     try:
         yield cluster
     finally:
-        try:
-            cluster.close()
-        except StickyError as exc:
-            _fail_setup(exc)
+        _or_fail(cluster.close)
 
 
 def _deploy(cluster: StickyCluster, name: str, replicas: int, store: str) -> StickyApp:
     from pytest_sticky.app import AppSpec
-    from pytest_sticky.errors import StickyError
 
-    try:
-        return cluster.deploy_app(AppSpec(name=name, replicas=replicas, store=store))  # type: ignore[arg-type]
-    except StickyError as exc:
-        _fail_setup(exc)
+    return _or_fail(lambda: cluster.deploy_app(AppSpec(name=name, replicas=replicas, store=store)))  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="session")
@@ -224,6 +227,7 @@ def assert_sticky_fixture(request: pytest.FixtureRequest, sticky_app: StickyApp)
     def bound(cookie_jar: RequestsCookieJar, requests: int = 20, *, app: StickyApp | None = None, **kw: Any) -> str:
         target = app or sticky_app
         _watch(request.node, target)
+        kw.setdefault("headers", target.headers)  # a Host header when an ingress or router routes by host
         return assert_sticky(
             cookie_jar,
             url=target.url,
@@ -244,6 +248,7 @@ def assert_spread_fixture(request: pytest.FixtureRequest, sticky_app: StickyApp)
     def bound(requests: int | None = None, *, app: StickyApp | None = None, **kw: Any) -> dict[str, int]:
         target = app or sticky_app
         _watch(request.node, target)
+        kw.setdefault("headers", target.headers)
         return assert_spread(
             url=target.url,
             pods=target.pods(),

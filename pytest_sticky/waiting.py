@@ -12,11 +12,12 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from pytest_sticky import progress
+from pytest_sticky.errors import StickyError
 
 T = TypeVar("T")
 
 
-class WaitTimeout(Exception):
+class WaitTimeout(StickyError):
     """A wait ran out of time. ``state`` is what the waiter saw last."""
 
     def __init__(self, what: str, waited: float, state: str) -> None:
@@ -24,7 +25,7 @@ class WaitTimeout(Exception):
         super().__init__(f"timed out after {waited:.1f} s waiting for {what}" + (f"\n{state}" if state else ""))
 
 
-class WaitAborted(Exception):
+class WaitAborted(StickyError):
     """A wait gave up early because what it waited for cannot happen any more."""
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from typing import Any
 
 from pytest_sticky.app import AppSpec
@@ -120,7 +119,7 @@ class KubeCluster:
         if self.ingress is not None:
             self._route_through_ingress(app, self.ingress, ready)
         else:
-            app.url, app.reached_via = self._reach(service)
+            app.url, app.reached_via = self._reach(service, ready)
         self._apps.append(app)
         return app
 
@@ -153,26 +152,30 @@ class KubeCluster:
         app.cookie_name = ingress.cookie_name
         app.reached_via = f"Ingress {app.name} (class {ingress.ingress_class}, host {host}) at {ingress.base_url}"
 
-    def _reach(self, service: Any) -> tuple[str, str]:
-        """How this process reaches the Service: its ClusterIP when we run on a node, else a NodePort."""
+    def _reach(self, service: Any, pods: list[str]) -> tuple[str, str]:
+        """How this process reaches the Service, in order of preference: its NodePort on
+        loopback (kube-proxy serves NodePorts there when the tests run on a node), on a node's
+        InternalIP, then its ClusterIP. A candidate counts only when one of *our* pods answers
+        it, so an unrelated local listener is never mistaken for the app."""
         port = service.spec.ports[0]
         affinity = f"sessionAffinity {service.spec.session_affinity}; no ingress"
-        if _tcp_answers(service.spec.cluster_ip, port.port):
-            return (
-                f"http://{service.spec.cluster_ip}:{port.port}/",
-                f"Service {service.metadata.name} ClusterIP {service.spec.cluster_ip}:{port.port} ({affinity})",
-            )
+        name = service.metadata.name
+        candidates = [(f"http://127.0.0.1:{port.node_port}/", f"NodePort 127.0.0.1:{port.node_port}")]
         for node in self.kube.core.list_node().items:
             for address in node.status.addresses or []:
-                if address.type == "InternalIP" and _tcp_answers(address.address, port.node_port):
-                    return (
-                        f"http://{address.address}:{port.node_port}/",
-                        f"Service {service.metadata.name} NodePort {address.address}:{port.node_port} ({affinity})",
+                if address.type == "InternalIP":
+                    candidates.append(
+                        (f"http://{address.address}:{port.node_port}/", f"NodePort {address.address}:{port.node_port}")
                     )
+        candidates.append(
+            (f"http://{service.spec.cluster_ip}:{port.port}/", f"ClusterIP {service.spec.cluster_ip}:{port.port}")
+        )
+        for url, how in candidates:
+            if _answered_by(url, pods):
+                return url, f"Service {name} {how} ({affinity})"
         raise SetupError(
-            f"cannot reach Service {service.metadata.name}: there is no ingress, and neither its ClusterIP "
-            f"{service.spec.cluster_ip}:{port.port} nor NodePort {port.node_port} on a node's InternalIP answers "
-            "from this machine"
+            f"cannot reach Service {name}: there is no ingress, and none of "
+            f"{', '.join(how for _, how in candidates)} is answered by its pods from this machine"
         )
 
     def close(self) -> None:
@@ -185,11 +188,22 @@ class KubeCluster:
         self.kube.close()
 
 
-def _tcp_answers(host: str | None, port: int | None, timeout: float = 2.0) -> bool:
-    if not host or not port or host == "None":
+def _answered_by(url: str, pods: list[str], timeout: float = 2.0) -> bool:
+    """Whether ``GET url`` is answered by one of ``pods`` (the demo app names itself)."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if not parts.hostname or not parts.port or parts.hostname == "None":
         return False
     try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+        try:
+            conn.request("GET", "/")
+            response = conn.getresponse()
+            response.read()
+            return response.getheader("X-Pod-Name") in pods
+        finally:
+            conn.close()
     except OSError:
         return False

@@ -69,7 +69,7 @@ class RunNamespace:
             for rs in self.kube.apps.list_namespaced_replica_set(ns).items:
                 self.kube.apps.delete_namespaced_replica_set(rs.metadata.name, ns, propagation_policy="Orphan")
             self.kube.core.delete_collection_namespaced_pod(ns, grace_period_seconds=0)
-        except Exception:  # noqa: BLE001, S110 (the namespace deletion below removes them anyway)
+        except Exception:  # noqa: BLE001 (the namespace deletion below removes them anyway)
             pass
 
     def describe_stuck(self) -> str:

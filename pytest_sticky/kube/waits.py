@@ -41,6 +41,7 @@ def watch_until(
     """
     from kubernetes import watch
     from kubernetes.client.exceptions import ApiException
+    from urllib3.exceptions import HTTPError
 
     deadline = time.monotonic() + timeout
     with progress.phase(what):
@@ -70,11 +71,13 @@ def watch_until(
                         break
             except ApiException as exc:
                 if exc.status != 410:  # 410 Gone: our resourceVersion is too old; list again
-                    raise
+                    raise WaitAborted(f"the watch for {what} failed: {exc.status} {exc.reason}") from None
                 listing = list_call(**list_args)
                 objects = {item.metadata.name: item for item in listing.items}
                 version = listing.metadata.resource_version
                 result = check(objects)
+            except (HTTPError, OSError) as exc:
+                raise WaitAborted(f"lost the connection to the API server while waiting for {what}: {exc}") from None
             finally:
                 watcher.stop()
         return result
