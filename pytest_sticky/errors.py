@@ -13,3 +13,10 @@ class SetupError(StickyError):
 
 class MissingTool(SetupError):
     """A program the chosen configuration needs is not installed; the message says how to get it."""
+
+
+class ClusterUnavailable(StickyError):
+    """The chosen cluster cannot be used from this machine (no client, not logged in).
+
+    The ``sticky_cluster`` fixture turns it into a skip; the message says how to make it usable.
+    """
