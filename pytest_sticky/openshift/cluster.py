@@ -1,11 +1,287 @@
-"""Placeholder until the OpenShift provider lands: see the README's status table."""
+"""The ``openshift`` cluster: the logged-in ``oc`` session, a project, the demo app behind Routes.
+
+Objects (the app from ``kube.manifests``, its Routes from ``fixtures/openshift/``) are created
+with ``oc`` through ``openshift_client``. The app's pods are waited for, listed and killed by the
+same :class:`KubeApp` the ``existing`` cluster uses, through a Kubernetes client built from the
+kubeconfig context ``oc`` is logged in with, so there is one implementation of those.
+"""
 
 from __future__ import annotations
 
-from pytest_sticky.app import StickyCluster
+import os
+import re
+import time
+from typing import Any
+
+from pytest_sticky.app import AppSpec, Store
+from pytest_sticky.behaviours import BEHAVIOURS
 from pytest_sticky.errors import SetupError
+from pytest_sticky.kube import manifests
+from pytest_sticky.kube.app import KubeApp
+from pytest_sticky.kube.connection import Kube, connect
+from pytest_sticky.kube.incluster import InClusterClient
+from pytest_sticky.kube.namespace import RUN_LABEL
+from pytest_sticky.kube.waits import ready_pods_check, watch_until
+from pytest_sticky.openshift.project import RunProject
+from pytest_sticky.openshift.routes import (
+    RouteSpec,
+    admitted_host,
+    describe_status,
+    read_route,
+    render_route,
+    route_url,
+    wait_admitted,
+)
+from pytest_sticky.openshift.session import Session, login
 from pytest_sticky.options import StickyConfig
+from pytest_sticky.waiting import WaitAborted, WaitTimeout
+
+ROUTE_RECHECK_S = 5.0
 
 
-def make_openshift_cluster(config: StickyConfig) -> StickyCluster:
-    raise SetupError("the openshift provider is not implemented in this version")
+def cookie_name_for(route: str) -> str:
+    """The affinity cookie's name we annotate on Route ``route``: ``sticky_<route>``."""
+    return "sticky_" + re.sub(r"[^a-zA-Z0-9_-]", "_", route)
+
+
+class OpenShiftApp(KubeApp):
+    """The demo app as reached through one Route (several Routes may lead to the same pods)."""
+
+    def __init__(self, kube: Kube, project: RunProject, *, name: str, store: Store, replicas: int, route: RouteSpec):
+        super().__init__(
+            kube,
+            project.name,
+            name=name,
+            store=store,
+            url="",
+            behaviour=BEHAVIOURS["openshift-route"],
+            cookie_name=route.cookie_name if route.sets_cookie else None,
+            reached_via=f"Route {route.name} (not admitted yet)",
+            replicas=replicas,
+        )
+        self.project = project
+        self.route = route
+        self.host = ""
+        self.no_cookie_reason = route.no_cookie_reason
+        """Why requests through this Route carry no affinity cookie ("" when they do)."""
+        self._route_checked: tuple[float, str] = (float("-inf"), "")
+
+    def through(self, route: RouteSpec) -> OpenShiftApp:
+        """The same pods, reached through ``route``."""
+        return OpenShiftApp(
+            self.kube, self.project, name=self.name, store=self.store, replicas=self.replicas, route=route
+        )
+
+    def reach(self, host: str, router_url: str) -> None:
+        self.host = host
+        self.url, self.headers = route_url(host, self.route.scheme, router_url)
+        self.reached_via = (
+            f"Route {self.route.name} ({self.route.termination or 'http'}, host {host}) through the OpenShift router"
+            + (f" at {router_url}" if router_url else "")
+        )
+
+    def _route_status(self) -> dict[str, Any]:
+        return read_route(self.project.run, self.namespace, self.route.name, timeout=15)
+
+    def explain_unreachable(self) -> str:
+        reason = super().explain_unreachable()
+        if reason:
+            return reason
+        # Called on every failed request: ask oc about the Route at most every few seconds.
+        now = time.monotonic()
+        if now - self._route_checked[0] > ROUTE_RECHECK_S:
+            try:
+                route = self._route_status()
+                explanation = "" if admitted_host(route) else describe_status(route)
+            except SetupError as exc:
+                explanation = f"cannot read Route {self.route.name}: {exc}"
+            self._route_checked = (now, explanation)
+        return self._route_checked[1]
+
+    def diagnostics(self) -> dict[str, str]:
+        sections = super().diagnostics()
+        try:
+            sections[f"Route {self.route.name}"] = describe_status(self._route_status())
+        except SetupError as exc:
+            sections[f"Route {self.route.name}"] = f"could not read it: {exc}"
+        return sections
+
+
+class OpenShiftCluster:
+    name = "openshift"
+
+    def __init__(
+        self,
+        session: Session,
+        project: RunProject,
+        kube: Kube,
+        *,
+        images: manifests.Images,
+        timeout: float,
+        keep: bool,
+        grace_period: int,
+        router_url: str = "",
+    ) -> None:
+        self.session = session
+        self.project = project
+        self.kube = kube
+        self.images = images
+        self.timeout = timeout
+        self.keep = keep
+        self.grace_period = grace_period
+        self.router_url = router_url
+        self._redis_addr: str | None = None
+        self._client: InClusterClient | None = None
+        self._routes: dict[tuple[str, str], OpenShiftApp] = {}
+
+    @property
+    def description(self) -> str:
+        where = (
+            f"project {self.project.name}"
+            if self.project.owned
+            else f"current project {self.project.name} (objects labelled {RUN_LABEL}={self.project.run_id}; "
+            f"no project of its own: {self.project.refused})"
+        )
+        return f"openshift ({self.session.user} on {self.session.server}, {where})"
+
+    # -- helpers the app needs ---------------------------------------------------------------
+
+    def _wait_pods(self, selector: str, count: int, what: str) -> list[str]:
+        try:
+            pods: list[str] = watch_until(
+                self.kube.core.list_namespaced_pod,
+                ready_pods_check(count),
+                what=what,
+                timeout=self.timeout,
+                describe=self.describe,
+                namespace=self.project.name,
+                label_selector=selector,
+            )
+            return pods
+        except WaitAborted as exc:
+            raise SetupError(f"{exc}\n{self.describe()}") from None
+        except WaitTimeout as exc:
+            raise SetupError(str(exc)) from None
+
+    def describe(self) -> str:
+        from pytest_sticky.kube.diagnostics import describe_namespace
+
+        return describe_namespace(self.kube.core, self.project.name)
+
+    def redis(self) -> str:
+        """Deploy Redis once; return the address the app uses (the Service's ClusterIP)."""
+        if self._redis_addr is None:
+            name = "redis" + self.project.suffix
+            self.project.create(manifests.redis_objects(self.images), "Redis", rename_them=True)
+            self._wait_pods(f"app.kubernetes.io/name={name}", 1, "Redis to be ready")
+            service = self.kube.core.read_namespaced_service(name, self.project.name)
+            self._redis_addr = f"{service.spec.cluster_ip}:6379"
+        return self._redis_addr
+
+    def client(self) -> InClusterClient:
+        """The in-cluster client pod (created on first use)."""
+        if self._client is None:
+            name = "sticky-client" + self.project.suffix
+            self.project.create([manifests.client_pod(self.images)], "the in-cluster client pod", rename_them=True)
+            self._wait_pods(f"app.kubernetes.io/name={name}", 1, "the in-cluster client pod to be ready")
+            self._client = InClusterClient(self.kube, self.project.name, name)
+        return self._client
+
+    # -- the app and its Routes --------------------------------------------------------------
+
+    def deploy_app(self, spec: AppSpec) -> OpenShiftApp:
+        name = spec.name + self.project.suffix
+        redis_addr = self.redis() if spec.store == "redis" else ""
+        self.project.create(
+            manifests.app_objects(
+                name=name,
+                replicas=spec.replicas,
+                store=spec.store,
+                redis_addr=redis_addr,
+                images=self.images,
+                grace_period=self.grace_period,
+            ),
+            f"the app {name}",
+        )
+        route = RouteSpec(name=name, service=name, app=name, cookie_name=cookie_name_for(name))
+        app = OpenShiftApp(self.kube, self.project, name=name, store=spec.store, replicas=spec.replicas, route=route)
+        self.project.create([render_route(route)], f"Route {name}")  # admitted while the pods start
+        app.wait_ready(self.timeout)
+        self._admit(app)
+        self._routes[(name, "")] = app
+        return app
+
+    def expose(
+        self,
+        app: OpenShiftApp,
+        variant: str,
+        *,
+        termination: str = "",
+        cookie_name: str | None = "",
+        same_site: str | None = None,
+        insecure_policy: str = "Redirect",
+        disable_cookies: bool = False,
+    ) -> OpenShiftApp:
+        """``app`` through another Route to its Service, named ``<app>-<variant>`` (made once per variant).
+
+        ``cookie_name=""`` annotates ``sticky_<route>``; ``None`` leaves the router's default name.
+        """
+        key = (app.name, variant)
+        if key not in self._routes:
+            name = f"{app.name}-{variant}"
+            route = RouteSpec(
+                name=name,
+                service=app.name,
+                app=app.name,
+                termination=termination,
+                cookie_name=cookie_name_for(name) if cookie_name == "" else cookie_name,
+                same_site=same_site,
+                insecure_policy=insecure_policy,
+                disable_cookies=disable_cookies,
+            )
+            seen = app.through(route)
+            self.project.create([render_route(route)], f"Route {name}")
+            self._admit(seen)
+            self._routes[key] = seen
+        return self._routes[key]
+
+    def _admit(self, app: OpenShiftApp) -> None:
+        host = wait_admitted(self.session.runner, self.project.name, app.route.name, self.timeout)
+        app.reach(host, self.router_url)
+
+    def close(self) -> None:
+        self._client = None
+        try:
+            if self.keep:
+                self.project.keep()
+            else:
+                self.project.delete(timeout=self.timeout)
+        finally:
+            self.kube.close()
+
+
+def make_openshift_cluster(config: StickyConfig) -> OpenShiftCluster:
+    session = login(kubeconfig=config.kubeconfig or None, context=config.context or None, timeout=config.timeout)
+    # oc reads KUBECONFIG when it runs; the Kubernetes client only when it is imported: say it.
+    kube = connect(config.kubeconfig or os.environ.get("KUBECONFIG") or None, session.context)
+    if kube.server.rstrip("/") != session.server.rstrip("/"):
+        kube.close()
+        raise SetupError(
+            f"oc talks to {session.server} but context {session.context} of the kubeconfig points at {kube.server}; "
+            "log in again, or name the kubeconfig with --sticky-kubeconfig"
+        )
+    try:
+        project = RunProject(session)
+    except SetupError:
+        kube.close()
+        raise
+    return OpenShiftCluster(
+        session,
+        project,
+        kube,
+        images=manifests.Images(app=config.app_image, redis=config.redis_image, pull_policy=config.image_pull_policy),
+        timeout=config.timeout,
+        keep=config.keep_cluster,
+        grace_period=config.grace_period,
+        router_url=config.ingress_url,
+    )
