@@ -1,0 +1,129 @@
+"""Failover on ``local``: kill the replica that serves a pinned jar, time the first good answer.
+
+``pytest_sticky.failover.kill_serving_pod`` measures ``recovered_after``; to say what bounds it,
+the app is wrapped so that the time spent inside ``delete_pod`` is recorded, and the victim's
+exit is watched through a pidfd (which does not reap it), giving three parts:
+
+- ``exit``: from the kill to the process being gone (the app's own shutdown);
+- ``reap``: from there until ``delete_pod`` returns (``Popen.wait``'s polling);
+- ``first_answer``: from there to the first successful answer the client saw.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from benchmarks.local import local_app, pinned_jar
+from benchmarks.stats import Summary
+from pytest_sticky.failover import kill_serving_pod
+from pytest_sticky.local.cluster import LocalApp
+from pytest_sticky.processes import running
+
+
+def popen_wait_schedule_ms(until_ms: float = 300.0) -> list[float]:
+    """When ``Popen.wait(timeout)`` checks the child (CPython: a sleep doubling from 1 ms,
+    capped at 50 ms): a process gone just after one check is seen only at the next."""
+    at, delay, times = 0.0, 0.0005, []
+    while at < until_ms / 1000:
+        delay = min(delay * 2, 0.05)
+        at += delay
+        times.append(round(at * 1000, 1))
+    return times
+
+
+class ExitWatch:
+    """The moment (time.monotonic) a process ends, seen through a pidfd without reaping it."""
+
+    def __init__(self, pid: int) -> None:
+        self.exited_at: float | None = None
+        self._fd = os.pidfd_open(pid)
+        self._thread = threading.Thread(target=self._watch, name=f"exit-watch-{pid}", daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        try:
+            readable, _, _ = select.select([self._fd], [], [], 30.0)
+            if readable:
+                self.exited_at = time.monotonic()
+        finally:
+            os.close(self._fd)
+
+    def join(self) -> float | None:
+        self._thread.join(timeout=30.0)
+        return self.exited_at
+
+
+class TimedApp(LocalApp):
+    """The local app (sharing its replicas and proxy), recording each ``delete_pod``.
+
+    A subclass rather than a wrapper, so that it is a ``StickyApp`` whatever the protocol grows.
+    """
+
+    def __init__(self, app: LocalApp) -> None:  # shares the started app's state
+        self.__dict__.update(app.__dict__)
+        self.deletes: list[tuple[float, float, float | None]] = []
+        """(kill started, delete_pod returned, process exited) per deletion, time.monotonic()."""
+
+    def delete_pod(self, pod: str, grace_period: float) -> str:
+        children = [c for c in running() if c.name == pod and c.alive()]
+        watch = ExitWatch(children[0].pid) if len(children) == 1 else None
+        start = time.monotonic()
+        uid = super().delete_pod(pod, grace_period)
+        returned = time.monotonic()
+        self.deletes.append((start, returned, watch.join() if watch is not None else None))
+        return uid
+
+
+@dataclass
+class FailoverResults:
+    proxy: str
+    recovered_s: list[float]
+    replaced_s: list[float]
+    exit_s: list[float]
+    reap_s: list[float]
+    first_answer_s: list[float]
+    failed_requests: list[int]
+    moved: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        def part(samples: list[float]) -> dict[str, Any]:
+            return Summary.of(samples).to_json() if samples else {"n": 0}
+
+        return {
+            "proxy": self.proxy,
+            "recovered_after_s": {**part(self.recovered_s), "samples": [round(s, 4) for s in self.recovered_s]},
+            "replaced_after_s": part(self.replaced_s),
+            "breakdown_s": {
+                "exit (kill to process gone)": part(self.exit_s),
+                "reap (process gone to delete_pod returned)": part(self.reap_s),
+                "first_answer (delete_pod returned to first good answer)": part(self.first_answer_s),
+            },
+            "failed_requests_per_failover": Summary.of([float(n) for n in self.failed_requests]).to_json(1),
+            "moves": self.moved,
+            "popen_wait_checks_ms": popen_wait_schedule_ms(),
+        }
+
+
+def measure(*, proxy: str, repetitions: int) -> FailoverResults:
+    results = FailoverResults(proxy, [], [], [], [], [], [], [])
+    with local_app(proxy) as (cluster, app):
+        results.proxy = cluster.proxy_kind
+        timed = TimedApp(app)
+        jar, _, _ = pinned_jar(app)
+        for _ in range(repetitions):
+            killed = kill_serving_pod(jar, app=timed)
+            start, returned, exited = timed.deletes[-1]
+            results.recovered_s.append(killed.recovered_after)
+            results.replaced_s.append(killed.replaced_after)
+            results.first_answer_s.append(start + killed.recovered_after - returned)
+            if exited is not None:
+                results.exit_s.append(exited - start)
+                results.reap_s.append(max(returned - exited, 0.0))  # the watcher thread may wake late
+            results.failed_requests.append(sum(1 for r in killed.records[1:] if not r.ok))
+            results.moved.append(f"{killed.name}->{killed.answered_by}")
+    return results
