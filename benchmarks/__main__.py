@@ -13,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from benchmarks import environment, failover, figures, overhead, rates, report, suite, waits
+from benchmarks import environment, failover, figures, k8s_notice, overhead, rates, report, suite, waits
 
-SECTIONS = ("rates", "failover", "waits", "overhead", "suite", "devcluster")
+SECTIONS = ("rates", "failover", "waits", "overhead", "suite", "devcluster", "k8s_notice")
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results.json"
 DEVCLUSTER_ARGS = (
     "--sticky-context=sticky-devcluster --sticky-app-image=sticky-lab/python:3 "
@@ -167,6 +167,15 @@ def main(argv: list[str] | None = None) -> int:
         if why:
             out.extra_keys["devcluster_skipped"] = why
 
+    def do_k8s_notice() -> None:
+        if args.kubeconfig is None:
+            out.rows.extend(figures.notice_rows(None, "no --kubeconfig given"))
+            return
+        n = k8s_notice.measure(args.kubeconfig, repetitions=plan.failovers)
+        out.rows.extend(figures.notice_rows(n, ""))
+        out.notes["k8s_ready_notice_ms"] = figures.notice_note(n)
+        out.details["k8s_notice"] = n.to_json()
+
     for name, run in (
         ("rates", do_rates),
         ("failover", do_failover),
@@ -174,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
         ("overhead", do_overhead),
         ("suite", do_suite),
         ("devcluster", do_devcluster),
+        ("k8s_notice", do_k8s_notice),
     ):
         if name in only:
             timed(name, run)

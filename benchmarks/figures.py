@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmarks import failover, overhead, rates, suite, waits
+from benchmarks import failover, k8s_notice, overhead, rates, suite, waits
 from benchmarks.report import Goal, Row
 from benchmarks.stats import Summary
 
@@ -44,7 +44,7 @@ def rate_note(r: rates.RateResults) -> str:
         f"a wrk -c1 round trip {ceiling:.0f} us, so about {client - ceiling:.0f} us of each client request is "
         f"the Python client itself; plain requests.Session: {us('requests'):.0f} us, the same with "
         f"trust_env=False: {us('requests_no_env'):.0f} us (requests reads the proxy variables of the "
-        f"environment on every request; StickyClient with trust_env=False: {us('client_no_env'):.0f} us), "
+        f"environment on every request; StickyClient reads them once, when it is built), "
         f"stdlib http.client: {us('http_client'):.0f} us. A curl process per "
         f"request costs {us('curl'):.0f} us (fork, exec, TLS library init, a new TCP connection). "
         f"More connections to the same pod (wrk -c{rates.WRK_MANY[1]}) reach "
@@ -221,3 +221,37 @@ def devcluster_rows(result: suite.DevclusterResult | None, reason: str) -> list[
             missing=why or "the devcluster suite reported no failover",
         ),
     ]
+
+
+def notice_rows(n: k8s_notice.NoticeResults | None, reason: str) -> list[Row]:
+    """Delay from a pod turning Ready in the API to the plugin noticing it (watch), and polling beside it."""
+    return [
+        Row(
+            "k8s: a replacement pod Ready -> noticed by the plugin's watch (vs a 20 ms poll)",
+            "ms",
+            Summary.of(n.watch_ms) if n and n.watch_ms else None,
+            key="k8s_ready_notice_ms",
+            missing=reason or "no sample",
+        ),
+        Row(
+            "  the same noticed by a 1 s poll (kubectl wait-style; info)",
+            "ms",
+            Summary.of(n.poll_1s_ms) if n and n.poll_1s_ms else None,
+            missing=reason or "no sample",
+        ),
+        Row(
+            "  pod delete -> replacement Ready in the API",
+            "s",
+            Summary.of(n.replaced_s) if n and n.replaced_s else None,
+            missing=reason or "no sample",
+            digits=2,
+        ),
+    ]
+
+
+def notice_note(n: k8s_notice.NoticeResults) -> str:
+    return (
+        "A watch is told of the change by the API server as it is stored; a poll learns of it at its next "
+        f"request, on average half its interval later. Samples: watch {len(n.watch_ms)}, relative to a 20 ms poll "
+        "(negative: the watch was first)."
+    )

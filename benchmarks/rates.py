@@ -134,7 +134,6 @@ def measure(*, proxy: str, rounds: int, count: int = REQUESTS, wrk_seconds: int 
     threads, connections = WRK_MANY
     series = {
         "client": Series("client", f"StickyClient.get_many({count}) with a cookie jar (what assert_sticky uses)"),
-        "client_no_env": Series("client_no_env", "the same StickyClient with client.session.trust_env = False (info)"),
         "curl": Series("curl", f"{count} x `curl -s -b NAME=VALUE URL`, one process each, from Python"),
         "wrk_c1": Series("wrk_c1", f"wrk -t1 -c1 -d{wrk_seconds}s -H 'Cookie: NAME=VALUE' (the ceiling)"),
         "wrk_many": Series("wrk_many", f"wrk -t{threads} -c{connections} (more connections, same pod; info)"),
@@ -149,9 +148,8 @@ def measure(*, proxy: str, rounds: int, count: int = REQUESTS, wrk_seconds: int 
         with StickyClient(url, jar) as probe:
             pod = check_pinned(probe.get_many(3), url=url)
 
-        def sticky(key: str, *, trust_env: bool = True) -> None:
+        def sticky(key: str) -> None:
             with StickyClient(url, jar, explain=app.explain_unreachable, headers=app.headers) as client:
-                client.session.trust_env = trust_env
                 series[key].timed(count, lambda: client.get_many(count))
                 if check_pinned(client.records, url=url) != pod or len(client.records) != count:
                     raise RuntimeError(f"the client was not pinned to {pod}")
@@ -174,7 +172,6 @@ def measure(*, proxy: str, rounds: int, count: int = REQUESTS, wrk_seconds: int 
             series["requests"].timed(count, lambda: _requests_loop(url, jar, pod, count, trust_env=True))
             series["requests_no_env"].timed(count, lambda: _requests_loop(url, jar, pod, count, trust_env=False))
             series["http_client"].timed(count, lambda: _http_client_loop(url, cookie, pod, count))
-            sticky("client_no_env", trust_env=False)
 
         alternate(rounds, [client, curl, wrk_one, wrk_many, references])
         return RateResults(

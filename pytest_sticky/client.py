@@ -5,6 +5,7 @@ It is what the assertions use, so that any failure can list each request that le
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -96,6 +97,11 @@ class StickyClient:
         self.records: list[RequestRecord] = []
         self.session = requests.Session()
         self.session.headers.update(headers or {})
+        # Read the environment's proxy and CA settings once, not on every request (requests
+        # does that with trust_env; it cost a quarter of each request's time).
+        self.session.trust_env = False
+        self.session.proxies = requests.utils.get_environ_proxies(url)
+        self.session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
         # A browser retries an idempotent request once when a kept-alive connection was
         # closed under it (a proxy reload does that); so do we.
         retry = Retry(total=2, connect=2, read=1, status=0, redirect=0, other=0, backoff_factor=0)

@@ -14,6 +14,7 @@ import atexit
 import contextlib
 import ctypes
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -81,13 +82,36 @@ class ChildProcess:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signum)
 
+    def wait_exit(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` s for the process to end; True if it did.
+
+        On Linux a pidfd wakes us the moment it exits (``Popen.wait`` polls at growing
+        intervals, which added ~45 ms to a local failover).
+        """
+        if self.popen.poll() is not None:
+            return True
+        try:
+            pidfd = os.pidfd_open(self.pid)
+        except (AttributeError, OSError):
+            try:
+                self.popen.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                return False
+            return True
+        try:
+            poller = select.poll()
+            poller.register(pidfd, select.POLLIN)
+            poller.poll(timeout * 1000)
+        finally:
+            os.close(pidfd)
+        return self.popen.poll() is not None
+
     def stop(self, grace_period: float = 2.0) -> None:
         """SIGTERM, wait ``grace_period``, then SIGKILL; always reaps the child."""
         if self.alive():
             if grace_period > 0:
                 self.signal(signal.SIGTERM)
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    self.popen.wait(timeout=grace_period)
+                self.wait_exit(grace_period)
             self.signal(signal.SIGKILL)
         self.popen.wait()
         with _registry_lock:

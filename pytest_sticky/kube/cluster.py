@@ -170,13 +170,28 @@ class KubeCluster:
         candidates.append(
             (f"http://{service.spec.cluster_ip}:{port.port}/", f"ClusterIP {service.spec.cluster_ip}:{port.port}")
         )
-        for url, how in candidates:
-            if _answered_by(url, pods):
-                return url, f"Service {name} {how} ({affinity})"
-        raise SetupError(
-            f"cannot reach Service {name}: there is no ingress, and none of "
-            f"{', '.join(how for _, how in candidates)} is answered by its pods from this machine"
-        )
+
+        def first_answering() -> tuple[str, str] | None:
+            for url, how in candidates:
+                if _answered_by(url, pods):
+                    return url, f"Service {name} {how} ({affinity})"
+            return None
+
+        try:
+            # kube-proxy programs a new Service on its next sync: give it the deadline
+            return wait_until(
+                first_answering,
+                what=f"Service {name} to answer from this machine",
+                timeout=self.timeout,
+                interval=0.1,
+                max_interval=1.0,
+            )
+        except WaitTimeout:
+            raise SetupError(
+                f"cannot reach Service {name}: there is no ingress, and none of "
+                f"{', '.join(how for _, how in candidates)} was answered by its pods from this machine "
+                f"within {self.timeout:g} s"
+            ) from None
 
     def close(self) -> None:
         if self._client is not None:
