@@ -72,7 +72,11 @@ SETTINGS = (
         "",
         INGRESSES,
     ),
-    Setting("sticky_ingress_url", "where the ingress controller listens, e.g. http://127.0.0.1:8080/ (existing)", ""),
+    Setting(
+        "sticky_ingress_url",
+        "where the ingress controller (existing) or the OpenShift router listens, e.g. http://127.0.0.1:8080/",
+        "",
+    ),
     Setting("sticky_ingress_class", "ingressClassName of the app's Ingress (default: nginx)", ""),
     Setting("sticky_affinity_mode", "ingress-nginx affinity-mode", "balanced", AFFINITY_MODES),
     Setting("sticky_ingress_manifest", "install the ingress controller from this file instead of downloading it", ""),

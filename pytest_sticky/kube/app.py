@@ -9,7 +9,7 @@ from pytest_sticky.behaviours import AffinityBehaviour
 from pytest_sticky.errors import SetupError
 from pytest_sticky.kube.connection import Kube, api_error
 from pytest_sticky.kube.diagnostics import namespace_sections
-from pytest_sticky.kube.waits import pod_ready, ready_pods_check, watch_until
+from pytest_sticky.kube.waits import pod_ready, ready_pods_check, wait_ready_pods, watch_until
 from pytest_sticky.waiting import WaitAborted, WaitTimeout
 
 
@@ -95,20 +95,14 @@ class KubeApp:
         return str(new.metadata.uid)
 
     def wait_ready(self, timeout: float) -> list[str]:
-        try:
-            pods: list[str] = watch_until(
-                self.kube.core.list_namespaced_pod,
-                ready_pods_check(self.replicas),
-                what=f"{self.replicas} ready pods of StatefulSet {self.namespace}/{self.name}",
-                timeout=timeout,
-                describe=self.describe,
-                namespace=self.namespace,
-                label_selector=self.selector,
-            )
-        except WaitAborted as exc:
-            raise SetupError(f"{exc}\n{self.describe()}") from None
-        except WaitTimeout as exc:
-            raise SetupError(str(exc)) from None
+        pods = wait_ready_pods(
+            self.kube.core,
+            self.namespace,
+            self.selector,
+            self.replicas,
+            what=f"{self.replicas} ready pods of StatefulSet {self.namespace}/{self.name}",
+            timeout=timeout,
+        )
         ips = set()
         for pod in self.kube.core.list_namespaced_pod(self.namespace, label_selector=self.selector).items:
             if pod.metadata.name in pods:

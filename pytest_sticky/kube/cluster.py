@@ -13,8 +13,8 @@ from pytest_sticky.kube.connection import Kube, check_reachable, choose_context,
 from pytest_sticky.kube.incluster import InClusterClient
 from pytest_sticky.kube.ingress import IngressRoute, serving_pod
 from pytest_sticky.kube.namespace import RunNamespace, apply
-from pytest_sticky.kube.waits import ready_pods_check, watch_until
-from pytest_sticky.waiting import WaitAborted, WaitTimeout, wait_until
+from pytest_sticky.kube.waits import wait_ready_pods
+from pytest_sticky.waiting import WaitTimeout, wait_until
 
 
 class KubeCluster:
@@ -53,21 +53,7 @@ class KubeCluster:
             apply(self.kube, self.namespace.name, obj)
 
     def _wait_pods(self, selector: str, count: int, what: str) -> list[str]:
-        try:
-            pods: list[str] = watch_until(
-                self.kube.core.list_namespaced_pod,
-                ready_pods_check(count),
-                what=what,
-                timeout=self.timeout,
-                describe=self.describe,
-                namespace=self.namespace.name,
-                label_selector=selector,
-            )
-            return pods
-        except WaitAborted as exc:
-            raise SetupError(f"{exc}\n{self.describe()}") from None
-        except WaitTimeout as exc:
-            raise SetupError(str(exc)) from None
+        return wait_ready_pods(self.kube.core, self.namespace.name, selector, count, what=what, timeout=self.timeout)
 
     def describe(self) -> str:
         from pytest_sticky.kube.diagnostics import describe_namespace

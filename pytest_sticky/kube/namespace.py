@@ -38,7 +38,7 @@ class RunNamespace:
 
         if self.deleted:
             return
-        self._delete_workloads_first()
+        delete_workloads(self.kube, self.name)
         try:
             self.kube.core.delete_namespace(self.name, grace_period_seconds=0)
         except ApiException as exc:
@@ -56,21 +56,6 @@ class RunNamespace:
         except WaitTimeout as exc:
             raise SetupError(f"namespace {self.name} is stuck terminating after {timeout:g} s:\n{exc.state}") from None
         self.deleted = True
-
-    def _delete_workloads_first(self) -> None:
-        """Controllers first, then their pods at once: a namespace whose pods are left to the
-        namespace controller takes about a minute longer to go (its deletion backs off)."""
-        ns = self.name
-        try:
-            for sts in self.kube.apps.list_namespaced_stateful_set(ns).items:
-                self.kube.apps.delete_namespaced_stateful_set(sts.metadata.name, ns, propagation_policy="Orphan")
-            for deploy in self.kube.apps.list_namespaced_deployment(ns).items:
-                self.kube.apps.delete_namespaced_deployment(deploy.metadata.name, ns, propagation_policy="Orphan")
-            for rs in self.kube.apps.list_namespaced_replica_set(ns).items:
-                self.kube.apps.delete_namespaced_replica_set(rs.metadata.name, ns, propagation_policy="Orphan")
-            self.kube.core.delete_collection_namespaced_pod(ns, grace_period_seconds=0)
-        except Exception:  # noqa: BLE001 (the namespace deletion below removes them anyway)
-            pass
 
     def describe_stuck(self) -> str:
         from kubernetes.client.exceptions import ApiException
@@ -95,7 +80,7 @@ class RunNamespace:
     def _delete_quietly(self) -> None:
         if self.deleted:
             return
-        self._delete_workloads_first()
+        delete_workloads(self.kube, self.name)
         try:
             self.kube.core.delete_namespace(self.name, grace_period_seconds=0)
             self.deleted = True
@@ -117,3 +102,22 @@ def apply(kube: Kube, namespace: str, obj: dict[str, Any]) -> Any:
         raise api_error(exc.api_exceptions[0], kube, f"create {obj['kind']}/{obj['metadata']['name']}") from None
     except Exception as exc:  # noqa: BLE001
         raise api_error(exc, kube, f"create {obj['kind']}/{obj['metadata']['name']}") from None
+
+
+def delete_workloads(kube: Kube, namespace: str) -> None:
+    """Delete the namespace's controllers, then their pods at once.
+
+    Pods left to the namespace controller take about a minute longer to go (its deletion backs
+    off), so deleting a namespace starts here. Best effort: the namespace's deletion removes
+    whatever this leaves.
+    """
+    try:
+        for sts in kube.apps.list_namespaced_stateful_set(namespace).items:
+            kube.apps.delete_namespaced_stateful_set(sts.metadata.name, namespace, propagation_policy="Orphan")
+        for deploy in kube.apps.list_namespaced_deployment(namespace).items:
+            kube.apps.delete_namespaced_deployment(deploy.metadata.name, namespace, propagation_policy="Orphan")
+        for rs in kube.apps.list_namespaced_replica_set(namespace).items:
+            kube.apps.delete_namespaced_replica_set(rs.metadata.name, namespace, propagation_policy="Orphan")
+        kube.core.delete_collection_namespaced_pod(namespace, grace_period_seconds=0)
+    except Exception:  # noqa: BLE001
+        pass

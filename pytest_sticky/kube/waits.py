@@ -112,3 +112,29 @@ def ready_pods_check(expected: int) -> Callable[[dict[str, Any]], list[str] | No
         return ready if len(ready) >= expected else None
 
     return check
+
+
+def wait_ready_pods(core: Any, namespace: str, selector: str, count: int, *, what: str, timeout: float) -> list[str]:
+    """Names of ``count`` Ready pods matching ``selector``; a SetupError with the namespace's
+    state when they are not Ready in time or cannot become Ready."""
+    from pytest_sticky.errors import SetupError
+    from pytest_sticky.kube.diagnostics import describe_namespace
+
+    def describe() -> str:
+        return describe_namespace(core, namespace)
+
+    try:
+        pods: list[str] = watch_until(
+            core.list_namespaced_pod,
+            ready_pods_check(count),
+            what=what,
+            timeout=timeout,
+            describe=describe,
+            namespace=namespace,
+            label_selector=selector,
+        )
+    except WaitAborted as exc:
+        raise SetupError(f"{exc}\n{describe()}") from None
+    except WaitTimeout as exc:
+        raise SetupError(str(exc)) from None
+    return pods

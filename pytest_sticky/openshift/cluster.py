@@ -20,8 +20,8 @@ from pytest_sticky.kube import manifests
 from pytest_sticky.kube.app import KubeApp
 from pytest_sticky.kube.connection import Kube, connect
 from pytest_sticky.kube.incluster import InClusterClient
-from pytest_sticky.kube.namespace import RUN_LABEL
-from pytest_sticky.kube.waits import ready_pods_check, watch_until
+from pytest_sticky.kube.namespace import RUN_LABEL, delete_workloads
+from pytest_sticky.kube.waits import wait_ready_pods
 from pytest_sticky.openshift.project import RunProject
 from pytest_sticky.openshift.routes import (
     RouteSpec,
@@ -34,7 +34,6 @@ from pytest_sticky.openshift.routes import (
 )
 from pytest_sticky.openshift.session import Session, login
 from pytest_sticky.options import StickyConfig
-from pytest_sticky.waiting import WaitAborted, WaitTimeout
 
 ROUTE_RECHECK_S = 5.0
 
@@ -147,21 +146,7 @@ class OpenShiftCluster:
     # -- helpers the app needs ---------------------------------------------------------------
 
     def _wait_pods(self, selector: str, count: int, what: str) -> list[str]:
-        try:
-            pods: list[str] = watch_until(
-                self.kube.core.list_namespaced_pod,
-                ready_pods_check(count),
-                what=what,
-                timeout=self.timeout,
-                describe=self.describe,
-                namespace=self.project.name,
-                label_selector=selector,
-            )
-            return pods
-        except WaitAborted as exc:
-            raise SetupError(f"{exc}\n{self.describe()}") from None
-        except WaitTimeout as exc:
-            raise SetupError(str(exc)) from None
+        return wait_ready_pods(self.kube.core, self.project.name, selector, count, what=what, timeout=self.timeout)
 
     def describe(self) -> str:
         from pytest_sticky.kube.diagnostics import describe_namespace
@@ -255,6 +240,8 @@ class OpenShiftCluster:
             if self.keep:
                 self.project.keep()
             else:
+                if self.project.owned:
+                    delete_workloads(self.kube, self.project.name)
                 self.project.delete(timeout=self.timeout)
         finally:
             self.kube.close()
