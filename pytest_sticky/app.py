@@ -7,7 +7,7 @@ this protocol only, so they work unchanged on ``local``, ``existing``, ``kind`` 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from pytest_sticky.behaviours import AffinityBehaviour
@@ -20,6 +20,10 @@ class AppSpec:
     name: str = "hello"
     replicas: int = 3
     store: Store = "memory"
+    affinity: bool = True
+    """Cookie affinity on the app's Ingress (False: a plain Ingress that spreads)."""
+    ingress_annotations: dict[str, str] = field(default_factory=dict)
+    """Extra ``nginx.ingress.kubernetes.io/*`` annotations for the app's Ingress (e.g. cookie attributes)."""
 
 
 class StickyApp(Protocol):

@@ -29,7 +29,15 @@ class AffinityBehaviour:
     after_serving_pod_deleted: AfterDeletion
     """What the client's affinity cookie does when the pod it pins to is deleted."""
     source: str
+    cookie_annotations: frozenset[str] = frozenset()
+    """``nginx.ingress.kubernetes.io/session-cookie-*`` suffixes the implementation honours."""
+    affinity_modes: tuple[str, ...] = ()
+    """``affinity-mode`` values it implements (Ingress controllers only)."""
 
+
+NGINX_COOKIE_ANNOTATIONS = frozenset({"name", "path", "domain", "expires", "max-age", "samesite", "secure"})
+"""[kubernetes/ingress-nginx docs/user-guide/nginx-configuration/annotations.md, internal/ingress/annotations/
+sessionaffinity/main.go]"""
 
 BEHAVIOURS: dict[str, AffinityBehaviour] = {
     b.implementation: b
@@ -70,6 +78,8 @@ BEHAVIOURS: dict[str, AffinityBehaviour] = {
             same_site=None,
             after_serving_pod_deleted="same-cookie",
             source="kubernetes/ingress-nginx rootfs/etc/nginx/lua/balancer/sticky_balanced.lua",
+            cookie_annotations=NGINX_COOKIE_ANNOTATIONS,
+            affinity_modes=("balanced", "persistent"),
         ),
         AffinityBehaviour(
             implementation="ingress-nginx-persistent",
@@ -80,6 +90,8 @@ BEHAVIOURS: dict[str, AffinityBehaviour] = {
             same_site=None,
             after_serving_pod_deleted="new-cookie",
             source="kubernetes/ingress-nginx rootfs/etc/nginx/lua/balancer/sticky_persistent.lua",
+            cookie_annotations=NGINX_COOKIE_ANNOTATIONS,
+            affinity_modes=("balanced", "persistent"),
         ),
         AffinityBehaviour(
             implementation="traefik-nginx-provider",
@@ -89,7 +101,13 @@ BEHAVIOURS: dict[str, AffinityBehaviour] = {
             secure_on_https=False,
             same_site=None,
             after_serving_pod_deleted="new-cookie",
-            source="traefik/traefik docs reference/routing-configuration/kubernetes/ingress-nginx.md",
+            source=(
+                "traefik/traefik docs/content/reference/routing-configuration/kubernetes/ingress-nginx.md "
+                "(Session Affinity: affinity-mode 'Only persistent mode supported'; session-cookie-name, -secure, "
+                "-path, -domain, -samesite, -max-age, -expires supported)"
+            ),
+            cookie_annotations=NGINX_COOKIE_ANNOTATIONS,
+            affinity_modes=("persistent",),
         ),
         AffinityBehaviour(
             implementation="openshift-route",

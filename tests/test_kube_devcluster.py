@@ -157,3 +157,49 @@ def test_ctrl_c_mid_run_still_removes_the_namespace(kubeconfig: str, admin: Any,
         timeout=90,
         state=lambda: f"still there: {namespaces_of_run(admin, run_id)}",
     )
+
+
+FAILING_SUITE = """
+def test_spread_through_a_clientip_service(assert_spread):
+    assert_spread()  # one client IP: kube-proxy pins every request to one pod
+"""
+
+
+def test_a_failing_test_reports_pods_events_and_log_tails(kubeconfig: str, pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(FAILING_SUITE)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", *cluster_args(kubeconfig), timeout=300)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*- sticky requests: spread -*",
+            "*- sticky: pods in sticky-* -*",
+            "hello-0: Running, ip *, uid *; *Ready=True*",
+            "*- sticky: events in sticky-* -*",
+            "*Pod/hello-0 Started: *",
+            "*- sticky: log hello-0/app -*",
+            "hello: pod=hello-0 server=* store=memory listening on *:8080",
+        ],
+        consecutive=False,
+    )
+
+
+def test_the_ingress_controller_log_tail_is_a_section_of_its_own(kubeconfig: str) -> None:
+    from pytest_sticky.kube.diagnostics import namespace_sections
+    from pytest_sticky.kube.ingress import IngressRoute
+
+    cluster = make_cluster(kubeconfig)
+    try:
+        cluster.redis()  # stands in for a controller: a pod in a namespace, found by a label
+        route = IngressRoute(
+            ingress_class="nginx",
+            base_url="http://127.0.0.1:1/",
+            implementation="ingress-nginx-balanced",
+            controller_namespace=cluster.namespace.name,
+            controller_selector="app.kubernetes.io/name=redis",
+        )
+        sections = namespace_sections(cluster.kube.core, cluster.namespace.name, route)
+    finally:
+        cluster.close()
+    controller = [title for title in sections if title.startswith("ingress controller log redis-")]
+    assert controller, list(sections)
+    assert "Ready to accept connections" in sections[controller[0]]

@@ -27,12 +27,16 @@ def route(ingress: str, *, http_port: int, affinity_mode: str) -> IngressRoute:
             base_url=base_url,
             implementation="traefik-nginx-provider",
             affinity_mode="persistent",
+            controller_namespace=traefik.NAMESPACE,
+            controller_selector=traefik.SELECTOR,
         )
     return IngressRoute(
         ingress_class=INGRESS_CLASS,
         base_url=base_url,
         implementation=f"ingress-nginx-{affinity_mode}",
         affinity_mode=affinity_mode,
+        controller_namespace=ingress_nginx.NAMESPACE,
+        controller_selector=ingress_nginx.CONTROLLER_SELECTOR,
     )
 
 

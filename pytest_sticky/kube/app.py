@@ -9,6 +9,7 @@ from pytest_sticky.behaviours import AffinityBehaviour
 from pytest_sticky.errors import SetupError
 from pytest_sticky.kube.connection import Kube, api_error
 from pytest_sticky.kube.diagnostics import namespace_sections
+from pytest_sticky.kube.ingress import IngressRoute
 from pytest_sticky.kube.waits import pod_ready, ready_pods_check, wait_ready_pods, watch_until
 from pytest_sticky.waiting import WaitAborted, WaitTimeout
 
@@ -33,6 +34,7 @@ class KubeApp:
         self.store: Store = store
         self.url = url
         self.headers: dict[str, str] = {}
+        self.ingress: IngressRoute | None = None
         self.behaviour = behaviour
         self.cookie_name = cookie_name
         self.reached_via = reached_via
@@ -128,6 +130,15 @@ class KubeApp:
             field_selector=f"metadata.name={self.name}",
         )
 
+    def scale(self, replicas: int, timeout: float) -> list[str]:
+        """Scale the StatefulSet; return the ready pods once all ``replicas`` are ready and routed."""
+        try:
+            self.kube.apps.patch_namespaced_stateful_set(self.name, self.namespace, {"spec": {"replicas": replicas}})
+        except Exception as exc:  # noqa: BLE001
+            raise api_error(exc, self.kube, f"scale StatefulSet {self.namespace}/{self.name}") from None
+        self.replicas = replicas
+        return self.wait_ready(timeout)
+
     def set_session_affinity(self, mode: str, timeout_seconds: int | None = None) -> None:
         spec: dict[str, Any] = {"sessionAffinity": mode}
         if mode == "ClientIP":
@@ -152,4 +163,4 @@ class KubeApp:
         return "" if ready else f"no pod of {self.name} is ready in {self.namespace}"
 
     def diagnostics(self) -> dict[str, str]:
-        return namespace_sections(self.kube.core, self.namespace)
+        return namespace_sections(self.kube.core, self.namespace, self.ingress)

@@ -103,23 +103,25 @@ class KubeCluster:
         )
         ready = app.wait_ready(self.timeout)
         if self.ingress is not None:
-            self._route_through_ingress(app, self.ingress, ready)
+            self._route_through_ingress(app, self.ingress, ready, spec)
         else:
             app.url, app.reached_via = self._reach(service, ready)
         self._apps.append(app)
         return app
 
-    def _route_through_ingress(self, app: KubeApp, ingress: IngressRoute, ready: list[str]) -> None:
+    def _route_through_ingress(self, app: KubeApp, ingress: IngressRoute, ready: list[str], spec: AppSpec) -> None:
         host = ingress.host(app.name, self.namespace.name)
-        self._apply_all(
-            manifests.ingress_objects(
-                name=app.name,
-                host=host,
-                ingress_class=ingress.ingress_class,
-                cookie_name=ingress.cookie_name,
-                affinity_mode=ingress.affinity_mode,
-            )
+        objects = manifests.ingress_objects(
+            name=app.name,
+            host=host,
+            ingress_class=ingress.ingress_class,
+            cookie_name=ingress.cookie_name,
+            affinity_mode=ingress.affinity_mode,
+            affinity=spec.affinity,
+            annotations=spec.ingress_annotations,
         )
+        self._apply_all(objects)
+        annotations = objects[0]["metadata"]["annotations"]
         try:
             wait_until(
                 lambda: serving_pod(ingress.base_url, host) in ready,
@@ -133,9 +135,10 @@ class KubeCluster:
         except WaitTimeout as exc:
             raise SetupError(f"{exc}\n{self.describe()}") from None
         app.url = ingress.base_url
+        app.ingress = ingress
         app.headers = {"Host": host}
         app.behaviour = ingress.behaviour
-        app.cookie_name = ingress.cookie_name
+        app.cookie_name = annotations.get(f"{manifests.NGINX_ANNOTATION}session-cookie-name") if spec.affinity else None
         app.reached_via = f"Ingress {app.name} (class {ingress.ingress_class}, host {host}) at {ingress.base_url}"
 
     def _reach(self, service: Any, pods: list[str]) -> tuple[str, str]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pytest_sticky.kube.ingress import IngressRoute
 
 LOG_LINES = 20
 EVENTS = 40
@@ -46,9 +49,9 @@ def events(core: Any, namespace: str) -> str:
     return "\n".join(lines) or "no events"
 
 
-def log_tails(core: Any, namespace: str) -> dict[str, str]:
+def log_tails(core: Any, namespace: str, label_selector: str = "", title: str = "log") -> dict[str, str]:
     tails: dict[str, str] = {}
-    for pod in core.list_namespaced_pod(namespace).items:
+    for pod in core.list_namespaced_pod(namespace, label_selector=label_selector).items:
         for container in pod.spec.containers:
             try:
                 text = core.read_namespaced_pod_log(
@@ -56,19 +59,33 @@ def log_tails(core: Any, namespace: str) -> dict[str, str]:
                 )
             except Exception as exc:  # noqa: BLE001 (a missing log must not hide the rest)
                 text = f"(no log: {getattr(exc, 'reason', exc)})"
-            tails[f"log {pod.metadata.name}/{container.name}"] = str(text).rstrip() or "(empty)"
+            tails[f"{title} {pod.metadata.name}/{container.name}"] = str(text).rstrip() or "(empty)"
     return tails
 
 
-def namespace_sections(core: Any, namespace: str) -> dict[str, str]:
+def namespace_sections(core: Any, namespace: str, ingress: IngressRoute | None = None) -> dict[str, str]:
+    """Pod phases, Events and log tails of ``namespace`` (and of the ingress controller)."""
     try:
-        return {
+        sections = {
             f"pods in {namespace}": pod_phases(core, namespace),
             f"events in {namespace}": events(core, namespace),
             **log_tails(core, namespace),
         }
     except Exception as exc:  # noqa: BLE001
         return {f"namespace {namespace}": f"could not collect diagnostics: {exc}"}
+    if ingress is not None and ingress.controller_namespace:
+        try:
+            sections.update(
+                log_tails(
+                    core,
+                    ingress.controller_namespace,
+                    ingress.controller_selector or "",
+                    title="ingress controller log",
+                )
+            )
+        except Exception as exc:  # noqa: BLE001
+            sections["ingress controller log"] = f"could not read it: {exc}"
+    return sections
 
 
 def describe_namespace(core: Any, namespace: str) -> str:

@@ -24,6 +24,9 @@ class IngressRoute:
     """Key of the controller's row in ``behaviours.BEHAVIOURS``."""
     cookie_name: str = "INGRESSCOOKIE"
     affinity_mode: str = "balanced"
+    controller_namespace: str | None = None
+    """Where the controller's pods run, for their log tails in failure reports."""
+    controller_selector: str | None = None
 
     @property
     def behaviour(self) -> AffinityBehaviour:

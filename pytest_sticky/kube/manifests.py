@@ -63,10 +63,22 @@ def client_pod(images: Images) -> dict[str, Any]:
     return render("client-pod", app_image=images.app, pull_policy=images.pull_policy)[0]
 
 
+NGINX_ANNOTATION = "nginx.ingress.kubernetes.io/"
+AFFINITY_ANNOTATIONS = ("affinity", "affinity-mode", "session-cookie-")
+
+
 def ingress_objects(
-    *, name: str, host: str, ingress_class: str, cookie_name: str, affinity_mode: str
+    *,
+    name: str,
+    host: str,
+    ingress_class: str,
+    cookie_name: str,
+    affinity_mode: str,
+    affinity: bool = True,
+    annotations: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
-    return render(
+    """The app's Ingress: cookie affinity unless ``affinity`` is False, plus ``annotations``."""
+    objects = render(
         "ingress",
         name=name,
         host=host,
@@ -74,3 +86,12 @@ def ingress_objects(
         cookie_name=cookie_name,
         affinity_mode=affinity_mode,
     )
+    meta = objects[0]["metadata"]
+    if not affinity:
+        meta["annotations"] = {
+            key: value
+            for key, value in meta["annotations"].items()
+            if not key.removeprefix(NGINX_ANNOTATION).startswith(AFFINITY_ANNOTATIONS)
+        }
+    meta["annotations"].update(annotations or {})
+    return objects
