@@ -53,8 +53,12 @@ def test_quiet_gives_one_line_and_verbose_gives_every_trace(suite: pytest.Pytest
     quiet.stdout.no_fnmatch_line("*█*")
     verbose = suite.runpytest_subprocess("-v", "-p", "no:cacheprovider", timeout=120)
     verbose.stdout.fnmatch_lines(
-        ["*= sticky sessions =*", "  sticky: 10 requests, 0 failed", "  negative control: * requests, 0 failed",
-         "  failover: * requests, 0 failed"],
+        [
+            "*= sticky sessions =*",
+            "  sticky: 10 requests, 0 failed",
+            "  negative control: * requests, 0 failed",
+            "  failover: * requests, 0 failed",
+        ],
         consecutive=False,
     )
 
