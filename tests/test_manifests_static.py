@@ -29,6 +29,22 @@ def rendered() -> list[tuple[str, dict[str, Any]]]:
             cookie_name="INGRESSCOOKIE",
             affinity_mode="balanced",
         ),
+        *manifests.ingress_objects(
+            name="hello-plain",
+            host="hello-plain.sticky-1.sticky.test",
+            ingress_class="nginx",
+            cookie_name="INGRESSCOOKIE",
+            affinity_mode="balanced",
+            affinity=False,
+        ),
+        *manifests.ingress_objects(
+            name="hello-cookie",
+            host="hello-cookie.sticky-1.sticky.test",
+            ingress_class="nginx",
+            cookie_name="INGRESSCOOKIE",
+            affinity_mode="persistent",
+            annotations={"nginx.ingress.kubernetes.io/session-cookie-samesite": "Strict"},
+        ),
     ]
     return [(f"{o['kind']}/{o['metadata']['name']}", o) for o in objects]
 
@@ -50,3 +66,11 @@ def test_a_broken_manifest_is_rejected() -> None:
 def test_the_app_script_is_in_the_configmap() -> None:
     config_map = next(o for _, o in rendered() if o["kind"] == "ConfigMap")
     assert "def main()" in config_map["data"]["hello.py"]
+
+
+def test_an_ingress_without_affinity_carries_no_affinity_annotation() -> None:
+    ingresses = {o["metadata"]["name"]: o["metadata"]["annotations"] for _, o in rendered() if o["kind"] == "Ingress"}
+    assert ingresses["hello"]["nginx.ingress.kubernetes.io/affinity"] == "cookie"
+    assert not [k for k in ingresses["hello-plain"] if "affinity" in k or "session-cookie" in k], ingresses
+    assert ingresses["hello-cookie"]["nginx.ingress.kubernetes.io/session-cookie-samesite"] == "Strict"
+    assert ingresses["hello-cookie"]["nginx.ingress.kubernetes.io/affinity-mode"] == "persistent"
