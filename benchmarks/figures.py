@@ -73,19 +73,17 @@ def failover_note(f: failover.FailoverResults) -> str:
     def med(samples: list[float]) -> str:
         return f"{Summary.of(samples).median * 1000:.0f} ms" if samples else "n/a"
 
-    checks = ", ".join(f"{t:g}" for t in failover.popen_wait_schedule_ms(200))
     return (
-        "On local, delete_pod is synchronous: ChildProcess.stop() sends SIGTERM and returns only once "
-        "Popen.wait(timeout=grace period) has seen the process exit (SIGKILL after the 1 s grace period), and "
-        "kill_serving_pod sends its first request after that. So recovered_after is mostly the victim's own "
-        f"shutdown: {med(f.exit_s)} from SIGTERM to exit (the demo app's handler asks its ThreadingHTTPServer "
-        "to shut down, its serve loop sees that at its next poll, then the interpreter exits); then "
-        f"{med(f.reap_s)} until Popen.wait notices, because it checks only at {checks} ms (a sleep doubling "
-        "from 1 ms, capped at 50 ms), so an exit just after the 63 ms check is seen at 113 ms; then "
-        f"{med(f.first_answer_s)} for the first request, which the proxy sends to a live replica (HAProxy: "
-        "option redispatch; Caddy: retries and its fallback policy). The client saw "
-        f"{sum(f.failed_requests)} failed request(s) in {len(f.recovered_s)} failovers. The replacement "
-        f"(same name, new port) was ready and routed after {med(f.replaced_s)}; the client does not wait for it."
+        "On local, delete_pod is synchronous: ChildProcess.stop() sends SIGTERM and returns as soon as a "
+        "pidfd says the process has exited (SIGKILL after the 1 s grace period), and kill_serving_pod sends "
+        "its first request after that. So recovered_after is mostly the victim's own shutdown: "
+        f"{med(f.exit_s)} from SIGTERM to exit (the demo app's handler asks its ThreadingHTTPServer to shut "
+        "down, its serve loop sees that at its next 50 ms poll, then the interpreter exits); then "
+        f"{med(f.reap_s)} until delete_pod returns; then {med(f.first_answer_s)} for the first request, which "
+        "the proxy sends to a live replica (HAProxy: option redispatch; Caddy: retries and its fallback "
+        f"policy). The client saw {sum(f.failed_requests)} failed request(s) in {len(f.recovered_s)} failovers. "
+        f"The replacement (same name, new port) was ready and routed after {med(f.replaced_s)}; the client "
+        "does not wait for it."
     )
 
 

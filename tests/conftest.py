@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from pytest_sticky.kube.connection import Kube
 from tests.tools import need_tool
 
 
@@ -56,3 +57,22 @@ def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pyte
     monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
     monkeypatch.setenv("PYTEST_ADDOPTS", "-p sticky")
     return pytester
+
+
+@pytest.fixture(scope="module")
+def kubeconfig() -> str:
+    """The Kubernetes 1.20 devcluster's kubeconfig (a skip that says how to start it when it is down)."""
+    from tests.devcluster import devcluster_kubeconfig
+
+    return devcluster_kubeconfig()
+
+
+@pytest.fixture(scope="module")
+def admin(kubeconfig: str) -> Iterator[Kube]:
+    """An admin connection to the devcluster, for checks behind the plugin's back."""
+    from pytest_sticky.kube.connection import connect
+    from tests.devcluster import CONTEXT
+
+    kube = connect(kubeconfig, CONTEXT)
+    yield kube
+    kube.close()

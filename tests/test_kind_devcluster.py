@@ -27,9 +27,9 @@ import pytest
 
 from pytest_sticky.errors import SetupError
 from pytest_sticky.kind import ingress_nginx
-from pytest_sticky.kube.connection import Kube, connect
+from pytest_sticky.kube.connection import Kube
 from pytest_sticky.kube.install import apply_objects, wait_pods_ready
-from tests.devcluster import APP_IMAGE, CONTEXT, REDIS_IMAGE, devcluster_kubeconfig
+from tests.devcluster import APP_IMAGE, REDIS_IMAGE
 from tests.fakes.kind_harness import FakeKind, closed_port
 
 NAME = "sticky-test"
@@ -55,18 +55,6 @@ ARGS = [
     "--sticky-image-pull-policy=Never",
     "--sticky-timeout=90",
 ]
-
-
-@pytest.fixture(scope="module")
-def kubeconfig() -> str:
-    return devcluster_kubeconfig()
-
-
-@pytest.fixture(scope="module")
-def admin(kubeconfig: str) -> Iterator[Kube]:
-    kube = connect(kubeconfig, CONTEXT)
-    yield kube
-    kube.close()
 
 
 def namespace_exists(admin: Kube, name: str) -> bool:

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,25 +17,12 @@ import yaml
 from pytest_sticky.app import AppSpec
 from pytest_sticky.errors import SetupError
 from pytest_sticky.kube.cluster import KubeCluster
-from pytest_sticky.kube.connection import connect
 from pytest_sticky.kube.manifests import Images
 from pytest_sticky.kube.namespace import RUN_LABEL
 from pytest_sticky.waiting import WaitAborted, wait_until
-from tests.devcluster import APP_IMAGE, CONTEXT, REDIS_IMAGE, cluster_args, devcluster_kubeconfig
+from tests.devcluster import APP_IMAGE, CONTEXT, REDIS_IMAGE, cluster_args
 
 LAB_IMAGES = Images(app=APP_IMAGE, redis=REDIS_IMAGE, pull_policy="Never")
-
-
-@pytest.fixture(scope="module")
-def kubeconfig() -> str:
-    return devcluster_kubeconfig()
-
-
-@pytest.fixture(scope="module")
-def admin(kubeconfig: str) -> Iterator[Any]:
-    kube = connect(kubeconfig, CONTEXT)
-    yield kube
-    kube.close()
 
 
 def make_cluster(

@@ -15,29 +15,17 @@ from pathlib import Path
 import pytest
 
 from pytest_sticky.app import AppSpec
-from pytest_sticky.kube.connection import Kube, connect
+from pytest_sticky.kube.connection import Kube
 from pytest_sticky.kube.namespace import RUN_LABEL
 from pytest_sticky.openshift.cluster import OpenShiftCluster, make_openshift_cluster
 from pytest_sticky.openshift.routes import COOKIE_NAME_ANNOTATION
 from pytest_sticky.openshift.runner import OcError
-from tests.devcluster import CONTEXT, devcluster_kubeconfig
+from tests.devcluster import CONTEXT
 from tests.fakes.openshift_helpers import FakeOc, logged_in_kubeconfig, sticky_config
 
 pytest.importorskip(
     "openshift_client", reason="the OpenShift provider needs openshift-client: pip install '.[openshift]'"
 )
-
-
-@pytest.fixture(scope="module")
-def kubeconfig() -> str:
-    return devcluster_kubeconfig()
-
-
-@pytest.fixture(scope="module")
-def admin(kubeconfig: str) -> Iterator[Kube]:
-    kube = connect(kubeconfig, CONTEXT)
-    yield kube
-    kube.close()
 
 
 @pytest.fixture

@@ -13,12 +13,11 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from pytest_sticky.kube.connection import Kube, connect
+from pytest_sticky.kube.connection import Kube
 from tests.devcluster import APP_IMAGE, CONTEXT, REDIS_IMAGE, devcluster_kubeconfig
 from tests.fakes.openshift_helpers import FakeOc, logged_in_kubeconfig
 from tests.fakes.openshift_router import FakeRouter, self_signed_certificate
@@ -35,13 +34,6 @@ E2E = [
     "e2e/test_cookie_attributes.py",
 ]
 ROUTES = {"hello", "hello-edge", "hello-edge-default", "hello-edge-strict", "hello-edge-lax", "hello-nocookie"}
-
-
-@pytest.fixture(scope="module")
-def admin() -> Iterator[Kube]:
-    kube = connect(devcluster_kubeconfig(), CONTEXT)
-    yield kube
-    kube.close()
 
 
 def test_the_openshift_e2e_tests_pass_through_routes(

@@ -13,35 +13,12 @@ from typing import Any
 import pytest
 
 from pytest_sticky.options import StickyConfig
+from tests.configs import sticky_config
 
 FAKES = Path(__file__).resolve().parent
 TOOLS = ("kind", "docker", "podman")
 
-BASE_CONFIG = StickyConfig(
-    cluster="kind",
-    replicas=2,
-    keep_cluster=False,
-    local_proxy="auto",
-    app_command="",
-    timeout=60,
-    report="",
-    kubeconfig="",
-    context="",
-    app_image="sticky-lab/python:3",
-    redis_image="sticky-lab/redis:7",
-    image_pull_policy="IfNotPresent",
-    grace_period=1,
-    ingress="nginx",
-    ingress_url="",
-    ingress_class="",
-    affinity_mode="balanced",
-    ingress_manifest="",
-    cluster_name="sticky-test",
-    kind_image="",
-    http_port=0,
-    https_port=0,
-    explicit=frozenset(),
-)
+BASE_CONFIG = sticky_config(cluster="kind", ingress="nginx", cluster_name="sticky-test")
 
 
 def kind_settings(**changes: Any) -> StickyConfig:

@@ -12,34 +12,11 @@ import pytest
 import yaml
 
 from pytest_sticky.options import StickyConfig
+from tests.configs import sticky_config as _sticky_config
 
 FAKE_OC = Path(__file__).resolve().parent / "oc"
 
-BASE_CONFIG = StickyConfig(
-    cluster="openshift",
-    replicas=2,
-    keep_cluster=False,
-    local_proxy="auto",
-    app_command="",
-    timeout=90,
-    report="",
-    kubeconfig="",
-    context="",
-    app_image="sticky-lab/python:3",
-    redis_image="sticky-lab/redis:7",
-    image_pull_policy="Never",
-    grace_period=1,
-    ingress="none",
-    ingress_url="",
-    ingress_class="",
-    affinity_mode="balanced",
-    ingress_manifest="",
-    cluster_name="pytest-sticky",
-    kind_image="",
-    http_port=0,
-    https_port=0,
-    explicit=frozenset(),
-)
+BASE_CONFIG = _sticky_config(cluster="openshift", timeout=90, image_pull_policy="Never")
 
 
 def sticky_config(**changes: Any) -> StickyConfig:
