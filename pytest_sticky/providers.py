@@ -32,6 +32,9 @@ def make_cluster(config: StickyConfig) -> StickyCluster:
             keep=config.keep_cluster,
             grace_period=config.grace_period,
             ingress=existing_ingress(config),
+            # without --sticky-ingress: use the cluster's IngressClass if its controller answers
+            discover_ingress="sticky_ingress" not in config.explicit,
+            affinity_mode=config.affinity_mode,
         )
     from pytest_sticky.local.cluster import LocalCluster
 

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -189,3 +190,66 @@ def test_the_ingress_controller_log_tail_is_a_section_of_its_own(kubeconfig: str
     controller = [title for title in sections if title.startswith("ingress controller log redis-")]
     assert controller, list(sections)
     assert "Ready to accept connections" in sections[controller[0]]
+
+
+@pytest.fixture
+def default_ingress_class(admin: Any, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A default IngressClass with the controller named by the test's parameter (no controller runs)."""
+    name = f"sticky-test-{os.getpid()}"
+    admin.networking.create_ingress_class(
+        {
+            "metadata": {"name": name, "annotations": {"ingressclass.kubernetes.io/is-default-class": "true"}},
+            "spec": {"controller": request.param},
+        }
+    )
+    try:
+        yield name
+    finally:
+        admin.networking.delete_ingress_class(name)
+
+
+@pytest.mark.parametrize("default_ingress_class", ["example.com/unknown-controller"], indirect=True)
+def test_an_unknown_ingress_class_leaves_the_app_on_its_service_and_says_why(
+    kubeconfig: str, default_ingress_class: str
+) -> None:
+    cluster = KubeCluster(
+        kubeconfig=kubeconfig,
+        context=CONTEXT,
+        images=LAB_IMAGES,
+        timeout=90,
+        keep=False,
+        grace_period=1,
+        discover_ingress=True,
+    )
+    try:
+        app = cluster.deploy_app(AppSpec(name="hello", replicas=1))
+    finally:
+        cluster.close()
+    assert app.reached_via.startswith("Service hello NodePort 127.0.0.1:"), app.reached_via
+    assert f"IngressClass {default_ingress_class} (controller example.com/unknown-controller) is not one" in (
+        app.reached_via
+    )
+
+
+@pytest.mark.parametrize("default_ingress_class", ["k8s.io/ingress-nginx"], indirect=True)
+def test_an_ingress_class_without_a_running_controller_gets_an_ingress_but_the_service_is_used(
+    kubeconfig: str, default_ingress_class: str
+) -> None:
+    cluster = KubeCluster(
+        kubeconfig=kubeconfig,
+        context=CONTEXT,
+        images=LAB_IMAGES,
+        timeout=90,
+        keep=False,
+        grace_period=1,
+        discover_ingress=True,
+    )
+    try:
+        app = cluster.deploy_app(AppSpec(name="hello", replicas=1))
+        ingresses = cluster.kube.networking.list_namespaced_ingress(cluster.namespace.name).items
+    finally:
+        cluster.close()
+    assert [i.spec.ingress_class_name for i in ingresses] == [default_ingress_class]
+    assert ingresses[0].metadata.annotations["nginx.ingress.kubernetes.io/affinity"] == "cookie"
+    assert app.reached_via.endswith("was created, but no address was published for it within 30 s"), app.reached_via
+    assert app.cookie_name is None and app.url.startswith("http://127.0.0.1:")

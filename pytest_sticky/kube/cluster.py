@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from pytest_sticky.app import AppSpec
@@ -11,10 +12,13 @@ from pytest_sticky.kube import manifests
 from pytest_sticky.kube.app import KubeApp
 from pytest_sticky.kube.connection import Kube, check_reachable, choose_context, connect
 from pytest_sticky.kube.incluster import InClusterClient
-from pytest_sticky.kube.ingress import IngressRoute, serving_pod
+from pytest_sticky.kube.ingress import NGINX_CONTROLLER, IngressRoute, discover_class, published_address, serving_pod
 from pytest_sticky.kube.namespace import RunNamespace, apply
 from pytest_sticky.kube.waits import wait_ready_pods
 from pytest_sticky.waiting import WaitTimeout, wait_until
+
+DISCOVERY_WAIT_S = 30.0
+"""How long a discovered ingress controller gets to publish an address and answer."""
 
 
 class KubeCluster:
@@ -30,9 +34,12 @@ class KubeCluster:
         keep: bool,
         grace_period: int,
         ingress: IngressRoute | None = None,
+        discover_ingress: bool = False,
+        affinity_mode: str = "balanced",
     ) -> None:
         self.images = images
         self.ingress = ingress
+        self.affinity_mode = affinity_mode
         self.timeout = timeout
         self.keep = keep
         self.grace_period = grace_period
@@ -40,6 +47,8 @@ class KubeCluster:
         self.kube: Kube = connect(kubeconfig, chosen)
         self.server_version = check_reachable(self.kube)
         self.namespace = RunNamespace(self.kube)
+        self.discovered = discover_class(self.kube) if ingress is None and discover_ingress else None
+        """An IngressClass found in the cluster: the apps get an Ingress of it, used when it answers."""
         self._redis_addr: str | None = None
         self._client: InClusterClient | None = None
         self._apps: list[KubeApp] = []
@@ -105,11 +114,54 @@ class KubeCluster:
         if self.ingress is not None:
             self._route_through_ingress(app, self.ingress, ready, spec)
         else:
-            app.url, app.reached_via = self._reach(service, ready)
+            why_not = self._try_discovered_ingress(app, ready, spec) if self.discovered else "no ingress"
+            if why_not != "":  # "" means the discovered ingress now routes the app
+                app.url, app.reached_via = self._reach(service, ready)
+                if why_not:
+                    app.reached_via += f"; {why_not}"
         self._apps.append(app)
         return app
 
-    def _route_through_ingress(self, app: KubeApp, ingress: IngressRoute, ready: list[str], spec: AppSpec) -> None:
+    def _try_discovered_ingress(self, app: KubeApp, ready: list[str], spec: AppSpec) -> str:
+        """Give the app an Ingress of the discovered class and use it if it answers.
+
+        Returns "" when the app is now reached through it, else why not (the app then stays on
+        its Service, and the run says so).
+        """
+        assert self.discovered is not None
+        cls = self.discovered
+        if cls.controller != NGINX_CONTROLLER:
+            return (
+                f"IngressClass {cls.name} (controller {cls.controller}) is not one pytest-sticky knows: "
+                "name the controller with --sticky-ingress and --sticky-ingress-url"
+            )
+        probe = IngressRoute(
+            ingress_class=cls.name,
+            base_url="",
+            implementation=f"ingress-nginx-{self.affinity_mode}",
+            affinity_mode=self.affinity_mode,
+        )
+        host, annotations = self._create_ingress(app, probe, spec)
+        wait_s = min(self.timeout, DISCOVERY_WAIT_S)
+        address = published_address(self.kube, self.namespace.name, app.name, wait_s)
+        if address is None:
+            return (
+                f"an Ingress of class {cls.name} was created, but no address was published for it within {wait_s:g} s"
+            )
+        route = replace(probe, base_url=f"http://{address}/")
+        try:
+            wait_until(
+                lambda: serving_pod(route.base_url, host) in ready,
+                what=f"Ingress {app.name} at {route.base_url} to answer",
+                timeout=wait_s,
+                interval=0.1,
+            )
+        except WaitTimeout:
+            return f"an Ingress of class {cls.name} was created, but its address {address} did not answer from here"
+        self._use_ingress(app, route, host, annotations, spec)
+        return ""
+
+    def _create_ingress(self, app: KubeApp, ingress: IngressRoute, spec: AppSpec) -> tuple[str, dict[str, str]]:
         host = ingress.host(app.name, self.namespace.name)
         objects = manifests.ingress_objects(
             name=app.name,
@@ -121,7 +173,11 @@ class KubeCluster:
             annotations=spec.ingress_annotations,
         )
         self._apply_all(objects)
-        annotations = objects[0]["metadata"]["annotations"]
+        annotations: dict[str, str] = objects[0]["metadata"]["annotations"]
+        return host, annotations
+
+    def _route_through_ingress(self, app: KubeApp, ingress: IngressRoute, ready: list[str], spec: AppSpec) -> None:
+        host, annotations = self._create_ingress(app, ingress, spec)
         try:
             wait_until(
                 lambda: serving_pod(ingress.base_url, host) in ready,
@@ -134,6 +190,11 @@ class KubeCluster:
             )
         except WaitTimeout as exc:
             raise SetupError(f"{exc}\n{self.describe()}") from None
+        self._use_ingress(app, ingress, host, annotations, spec)
+
+    def _use_ingress(
+        self, app: KubeApp, ingress: IngressRoute, host: str, annotations: dict[str, str], spec: AppSpec
+    ) -> None:
         app.url = ingress.base_url
         app.ingress = ingress
         app.headers = {"Host": host}
@@ -147,7 +208,7 @@ class KubeCluster:
         InternalIP, then its ClusterIP. A candidate counts only when one of *our* pods answers
         it, so an unrelated local listener is never mistaken for the app."""
         port = service.spec.ports[0]
-        affinity = f"sessionAffinity {service.spec.session_affinity}; no ingress"
+        affinity = f"sessionAffinity {service.spec.session_affinity}"
         name = service.metadata.name
         candidates = [(f"http://127.0.0.1:{port.node_port}/", f"NodePort 127.0.0.1:{port.node_port}")]
         for node in self.kube.core.list_node().items:

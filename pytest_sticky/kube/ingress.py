@@ -8,11 +8,18 @@ from __future__ import annotations
 
 import http.client
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from pytest_sticky.behaviours import BEHAVIOURS, AffinityBehaviour
 
+if TYPE_CHECKING:
+    from pytest_sticky.kube.connection import Kube
+
 HOST_SUFFIX = "sticky.test"
+NGINX_CONTROLLER = "k8s.io/ingress-nginx"
+"""``spec.controller`` of ingress-nginx's IngressClass (Traefik's NGINX provider serves it too)."""
+DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class"
 
 
 @dataclass(frozen=True)
@@ -51,3 +58,50 @@ def serving_pod(base_url: str, host: str, timeout: float = 2.0) -> str | None:
             conn.close()
     except OSError:
         return None
+
+
+@dataclass(frozen=True)
+class DiscoveredClass:
+    name: str
+    controller: str
+
+
+def discover_class(kube: Kube) -> DiscoveredClass | None:
+    """The cluster's default IngressClass, or its only one; None when there is none to use."""
+    try:
+        classes = kube.networking.list_ingress_class().items
+    except Exception:  # noqa: BLE001 (no permission to list them: behave as if there were none)
+        return None
+    default = [c for c in classes if (c.metadata.annotations or {}).get(DEFAULT_CLASS_ANNOTATION, "").lower() == "true"]
+    chosen = default or (classes if len(classes) == 1 else [])
+    if not chosen:
+        return None
+    return DiscoveredClass(chosen[0].metadata.name, chosen[0].spec.controller)
+
+
+def published_address(kube: Kube, namespace: str, name: str, timeout: float) -> str | None:
+    """The address the controller publishes in the Ingress's status (watched), or None in time."""
+    from pytest_sticky.kube.waits import watch_until
+    from pytest_sticky.waiting import WaitTimeout
+
+    def address(ingresses: dict[str, Any]) -> str | None:
+        ingress = ingresses.get(name)
+        balancer = ingress.status.load_balancer if ingress is not None and ingress.status else None
+        for entry in (balancer.ingress or []) if balancer else []:
+            if entry.ip or entry.hostname:
+                return str(entry.ip or entry.hostname)
+        return None
+
+    try:
+        found: str = watch_until(
+            kube.networking.list_namespaced_ingress,
+            address,
+            what=f"the ingress controller to publish an address for Ingress {namespace}/{name}",
+            timeout=timeout,
+            describe=lambda: "",
+            namespace=namespace,
+            field_selector=f"metadata.name={name}",
+        )
+    except WaitTimeout:
+        return None
+    return found
