@@ -27,10 +27,21 @@ LAB_IMAGES = Images(app=APP_IMAGE, redis=REDIS_IMAGE, pull_policy="Never")
 
 
 def make_cluster(
-    kubeconfig: str, *, images: Images = LAB_IMAGES, timeout: float = 90, context: str = CONTEXT
+    kubeconfig: str,
+    *,
+    images: Images = LAB_IMAGES,
+    timeout: float = 90,
+    context: str = CONTEXT,
+    discover_ingress: bool = False,
 ) -> KubeCluster:
     return KubeCluster(
-        kubeconfig=kubeconfig, context=context, images=images, timeout=timeout, keep=False, grace_period=1
+        kubeconfig=kubeconfig,
+        context=context,
+        images=images,
+        timeout=timeout,
+        keep=False,
+        grace_period=1,
+        discover_ingress=discover_ingress,
     )
 
 
@@ -212,15 +223,7 @@ def default_ingress_class(admin: Any, request: pytest.FixtureRequest) -> Iterato
 def test_an_unknown_ingress_class_leaves_the_app_on_its_service_and_says_why(
     kubeconfig: str, default_ingress_class: str
 ) -> None:
-    cluster = KubeCluster(
-        kubeconfig=kubeconfig,
-        context=CONTEXT,
-        images=LAB_IMAGES,
-        timeout=90,
-        keep=False,
-        grace_period=1,
-        discover_ingress=True,
-    )
+    cluster = make_cluster(kubeconfig, discover_ingress=True)
     try:
         app = cluster.deploy_app(AppSpec(name="hello", replicas=1))
     finally:
@@ -235,15 +238,7 @@ def test_an_unknown_ingress_class_leaves_the_app_on_its_service_and_says_why(
 def test_an_ingress_class_without_a_running_controller_gets_an_ingress_but_the_service_is_used(
     kubeconfig: str, default_ingress_class: str
 ) -> None:
-    cluster = KubeCluster(
-        kubeconfig=kubeconfig,
-        context=CONTEXT,
-        images=LAB_IMAGES,
-        timeout=90,
-        keep=False,
-        grace_period=1,
-        discover_ingress=True,
-    )
+    cluster = make_cluster(kubeconfig, discover_ingress=True)
     try:
         app = cluster.deploy_app(AppSpec(name="hello", replicas=1))
         ingresses = cluster.kube.networking.list_namespaced_ingress(cluster.namespace.name).items

@@ -21,6 +21,16 @@ DISCOVERY_WAIT_S = 30.0
 """How long a discovered ingress controller gets to publish an address and answer."""
 
 
+def ready_redis_address(kube: Kube, namespace: str, name: str, timeout: float) -> str:
+    """Wait until the Redis Deployment ``name`` is Ready; the address the app uses (its Service's
+    ClusterIP, which works without cluster DNS)."""
+    wait_ready_pods(
+        kube.core, namespace, f"app.kubernetes.io/name={name}", 1, what="Redis to be ready", timeout=timeout
+    )
+    service = kube.core.read_namespaced_service(name, namespace)
+    return f"{service.spec.cluster_ip}:{manifests.REDIS_PORT}"
+
+
 class KubeCluster:
     name = "existing"
 
@@ -73,9 +83,7 @@ class KubeCluster:
         """Deploy Redis once; return the address the app uses (the Service's ClusterIP)."""
         if self._redis_addr is None:
             self._apply_all(manifests.redis_objects(self.images))
-            self._wait_pods("app.kubernetes.io/name=redis", 1, "Redis to be ready")
-            service = self.kube.core.read_namespaced_service("redis", self.namespace.name)
-            self._redis_addr = f"{service.spec.cluster_ip}:6379"
+            self._redis_addr = ready_redis_address(self.kube, self.namespace.name, "redis", self.timeout)
         return self._redis_addr
 
     def client(self) -> InClusterClient:
@@ -244,8 +252,7 @@ class KubeCluster:
             ) from None
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client = None
+        self._client = None
         if self.keep:
             self.namespace.keep()
         else:

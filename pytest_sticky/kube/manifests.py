@@ -10,6 +10,8 @@ from pytest_sticky.fixture_files import demo_app_script, fixtures_dir
 
 DEFAULT_APP_IMAGE = "python:3.12-slim"
 DEFAULT_REDIS_IMAGE = "redis:7-alpine"
+REDIS_PORT = 6379
+"""The port of the ``redis`` Service in ``fixtures/kubernetes/redis.yaml``."""
 
 
 @dataclass(frozen=True)

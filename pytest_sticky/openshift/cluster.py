@@ -18,6 +18,7 @@ from pytest_sticky.behaviours import BEHAVIOURS
 from pytest_sticky.errors import SetupError
 from pytest_sticky.kube import manifests
 from pytest_sticky.kube.app import KubeApp
+from pytest_sticky.kube.cluster import ready_redis_address
 from pytest_sticky.kube.connection import Kube, connect
 from pytest_sticky.kube.incluster import InClusterClient
 from pytest_sticky.kube.namespace import RUN_LABEL, delete_workloads
@@ -158,9 +159,7 @@ class OpenShiftCluster:
         if self._redis_addr is None:
             name = "redis" + self.project.suffix
             self.project.create(manifests.redis_objects(self.images), "Redis", rename_them=True)
-            self._wait_pods(f"app.kubernetes.io/name={name}", 1, "Redis to be ready")
-            service = self.kube.core.read_namespaced_service(name, self.project.name)
-            self._redis_addr = f"{service.spec.cluster_ip}:6379"
+            self._redis_addr = ready_redis_address(self.kube, self.project.name, name, self.timeout)
         return self._redis_addr
 
     def client(self) -> InClusterClient:
