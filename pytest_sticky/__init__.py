@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+# The one place of the version (pyproject.toml reads it from here); a release bumps it together with
+# CHANGELOG.md, see CONTRIBUTING.md.
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:

@@ -39,6 +39,13 @@ PINNED_IMAGE = re.compile(r"^kindest/node:v\d+\.\d+\.\d+@sha256:[0-9a-f]{64}$")
 PINNED_ACTION = re.compile(r"^[\w.-]+/[\w./-]+@(v\d+(\.\d+)*|[0-9a-f]{40})$")
 STICKY_OPTION = re.compile(r"--sticky-([a-z0-9-]+)(?:=\"?([^\s\"`]*))?")
 INGRESSES = {"nginx", "traefik"}
+WRITE_PERMISSIONS = {
+    # trusted publishing: the OIDC token PyPI exchanges for an upload token
+    ("release.yml", "publish"): {"id-token": "write"},
+    # gh release create
+    ("release.yml", "github-release"): {"contents": "write"},
+}
+"""The only jobs that may write, and what."""
 REQUIRED_INPUTS = {"python-version", "kind-node-image", "ingress", "test-path", "pytest-args", "package"}
 
 
@@ -150,7 +157,7 @@ def test_each_node_image_runs_behind_both_ingresses() -> None:
 
 def test_both_ends_of_the_supported_pythons_run() -> None:
     oldest_and_newest = supported_pythons()
-    assert oldest_and_newest == ["3.11", "3.13"]
+    assert oldest_and_newest == ["3.11", "3.14"]
     assert sorted({cell["python"] for cell in e2e_cells()}) == oldest_and_newest
     unit = load(CI)["jobs"]["unit"]["strategy"]["matrix"]
     assert sorted({cell["python"] for cell in expand(unit)}) == oldest_and_newest
@@ -256,8 +263,9 @@ def test_the_readme_snippet_calls_the_reusable_workflow_with_its_inputs() -> Non
 def test_least_privilege_and_pinned_actions(path: Path) -> None:
     workflow = load(path)
     assert workflow["permissions"] == {"contents": "read"}
-    for job in workflow["jobs"].values():
-        assert set(job.get("permissions", {}).values()) <= {"read", "none"}
+    for name, job in workflow["jobs"].items():
+        writes = {k: v for k, v in job.get("permissions", {}).items() if v not in ("read", "none")}
+        assert writes == WRITE_PERMISSIONS.get((path.name, name), {}), f"{path.name}: job {name} may write {writes}"
     for step in steps(workflow):
         if "uses" in step:
             assert PINNED_ACTION.match(step["uses"]), f"{step['uses']} is not pinned to a version tag or commit"
