@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -84,7 +85,8 @@ def test_a_route_no_router_admits_ends_the_wait_at_the_deadline_with_its_status(
     assert 2 <= time.monotonic() - start < 10
     message = str(raised.value)
     assert f"waiting for Route hello in project {project.name} to be admitted by a router" in message
-    assert "timed out after 2." in message
+    # the message reports the time really waited: at least the deadline, more when a slow `oc` overran it
+    assert re.search(r"timed out after (2|3|4|5|6|7|8|9)\.\d s", message), message
     assert "Route hello: host hello-" in message and "to Service/hello, tls none" in message
     assert "status.ingress is empty: no router has reported on this Route" in message
 
