@@ -20,7 +20,7 @@ KUBERNETES_CLUSTERS = ("kind", "existing", "openshift")
 PULL_POLICIES = ("IfNotPresent", "Never", "Always")
 INGRESSES = ("", "nginx", "traefik", "none")
 AFFINITY_MODES = ("balanced", "persistent")
-LOCAL_PROXIES = ("auto", "haproxy", "caddy")
+LOCAL_PROXIES = ("auto", "haproxy", "caddy", "envoy", "envoy-ring-hash")
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("0", "false", "no", "off", "")
 
