@@ -14,7 +14,7 @@ from pytest_sticky.behaviours import BEHAVIOURS, AffinityBehaviour
 from pytest_sticky.errors import MissingTool, SetupError
 from pytest_sticky.fixture_files import demo_app_script
 from pytest_sticky.gateway.route import Route
-from pytest_sticky.local.proxy import HOW_TO_GET, LocalProxy, choose_proxy, make_proxy
+from pytest_sticky.local.proxy import ENVOY_PROXIES, HOW_TO_GET, LocalProxy, choose_proxy, make_proxy
 from pytest_sticky.local.redis import LocalRedis
 from pytest_sticky.local.replicas import Endpoint, LocalStatefulSet
 
@@ -137,22 +137,27 @@ class LocalCluster:
         self._apps.append(app)
         return app
 
-    def deploy_route(self, route: Route) -> LocalApp:
+    def deploy_route(self, route: Route, proxy: str | None = None) -> LocalApp:
         """Every backend of ``route`` as a replica set, behind one Envoy rendering the route's rules.
 
-        Only the Envoy proxies render routes (rules, weights, sessionPersistence); the others
-        raise MissingTool naming them.
+        Only the Envoy proxies render routes (rules, weights, sessionPersistence): ``proxy``
+        (``envoy`` or ``envoy-ring-hash``) picks one, by default the run's; any other raises
+        MissingTool naming them.
         """
-        if not self.proxy_kind.startswith("envoy"):
+        kind = proxy or self.proxy_kind
+        if kind not in ENVOY_PROXIES:
             raise MissingTool(
                 f"routes with several rules and sessionPersistence need --sticky-local-proxy=envoy or envoy-ring-hash "
-                f"(this run uses {self.proxy_kind}); {HOW_TO_GET['envoy']}"
+                f"(this run uses {kind}); {HOW_TO_GET['envoy']}"
             )
-        from pytest_sticky.local.envoy import Envoy
+        from pytest_sticky.local.envoy import Envoy, find_envoy
 
+        binary = self.proxy_binary if self.proxy_kind in ENVOY_PROXIES else find_envoy()
+        if binary is None:
+            raise MissingTool(f"{kind} is not installed: {HOW_TO_GET['envoy']}")
         envoy = Envoy(
-            self.proxy_binary,
-            kind=self.proxy_kind,
+            binary,
+            kind=kind,
             route=route,
             name=route.name,
             workdir=self.workdir,
