@@ -222,7 +222,8 @@ def render_assignment(
 ) -> dict[str, Any]:
     """The EDS file of ``cluster``: a DiscoveryResponse with its ClusterLoadAssignment."""
     apps = cluster_names(route, mode)[cluster]
-    weights = {b.app: b.weight for rule in route.rules for b in rule.backends}
+    rule = route.rules[int(cluster.split("-")[1])]  # clusters are named rule-<i>[-<app>]
+    weights = {b.app: b.weight for b in rule.backends}
     localities = []
     for app in apps:
         locality: dict[str, Any] = {
