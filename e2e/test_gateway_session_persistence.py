@@ -1,8 +1,11 @@
 """GEP-1619 (HTTPRoute ``sessionPersistence``): its planned conformance cases, each a test.
 
 Gateway API has no conformance test for session persistence yet; GEP-1619 lists what one should
-check [kubernetes-sigs/gateway-api geps/gep-1619/index.md]. Each test below is one of those cases,
-named after it, and runs against:
+check [kubernetes-sigs/gateway-api v1.6.1 geps/gep-1619/index.md:1078-1090 "HTTPRoute Conformance
+tests"; the cookie Path from the matched route path: :773-785]. (Upstream main has since made the
+default Path "/" with an explicit ``cookie.path``, issue #4713; the union-shaped HTTPRoutes here write
+the rule's path out, so both mean the same.) Each test below is one of those cases, named after it,
+and runs against:
 
 - ``envoy``: a real Envoy configured as Envoy Gateway v1.9 renders the rule (local cluster);
 - ``envoy-ring-hash``: Envoy ``ring_hash`` with a cookie/header hash policy, as Istio renders
