@@ -55,7 +55,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @pytest.fixture
-def deploy(sticky_cluster: Any, implementation: str) -> Callable[[Route], StickyApp]:
+def deploy(request: pytest.FixtureRequest, sticky_cluster: Any, implementation: str) -> Callable[[Route], StickyApp]:
     """``deploy(route)``: the route's backends and the route, through ``implementation``."""
     if implementation == "gateway":
         pytest.skip(
@@ -73,6 +73,9 @@ def deploy(sticky_cluster: Any, implementation: str) -> Callable[[Route], Sticky
                 app = sticky_cluster.deploy_route(route)
         except MissingTool as exc:
             pytest.skip(str(exc))
+        from pytest_sticky.plugin import _watch
+
+        _watch(request.node, app)  # the report says how this test reached it
         return app
 
     return deploy_route
