@@ -19,7 +19,10 @@
 
 ``envoy-ring-hash``, as Istio renders ``DestinationRule trafficPolicy.loadBalancer.consistentHash``
 ``httpCookie{name, path, ttl}`` / ``httpHeaderName``: ``lb_policy: RING_HASH`` on the cluster and a
-route ``hash_policy`` (``cookie{name, path, ttl}`` / ``header{header_name}``); weights between
+route ``hash_policy`` (``cookie{name, path, ttl}`` / ``header{header_name}``) [istio/istio 0098d99
+pilot/pkg/networking/core/route/route.go ``consistentHashToHashPolicy``: name, ttl and path copied
+as given]. A Session lifetime is rendered as ``ttl: 0s`` (a DestinationRule with ``ttl: 0s``): without
+a ttl Envoy would generate no cookie at all. Weights between
 Services are a route's ``weighted_clusters`` (VirtualService weights), one cluster per backend.
 Envoy generates the cookie only when a ``ttl`` is given (``0s``: a session cookie), from the
 downstream address: "weak" persistence, a new connection may be a new host until the cookie is
