@@ -142,7 +142,8 @@ ENVOY_GATEWAY_SOURCE = (
 )
 ENVOY_RING_HASH_SOURCE = (
     "istio/istio pilot/pkg/networking/core/route/route.go consistentHashToHashPolicy (DestinationRule "
-    "consistentHash.httpCookie{name,path,ttl} -> Envoy RING_HASH + route hash_policy cookie); envoyproxy/envoy api/envoy/config/route/v3/route_components.proto HashPolicy.Cookie (a cookie is "
+    "consistentHash.httpCookie{name,path,ttl} -> Envoy RING_HASH + route hash_policy cookie); "
+    "envoyproxy/envoy api/envoy/config/route/v3/route_components.proto HashPolicy.Cookie (a cookie is "
     "generated only with a ttl, from the downstream address; ttl 0 = session cookie); the ring drops a dead host "
     "and the cookie stays"
 )
