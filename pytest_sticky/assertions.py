@@ -1,7 +1,8 @@
 """``assert_sticky`` and ``assert_spread``: stickiness proven, with a negative control.
 
 A sticky assertion that passes with one replica proves nothing, so ``assert_sticky`` also
-checks that requests *without* a cookie reach at least two pods. Every failure lists each
+checks that requests *without* a cookie reach at least two pods. Cookie-less requests model
+distinct users: each goes over a new connection. Every failure lists each
 request (status, serving pod, cookies sent and received, time).
 """
 
@@ -93,7 +94,12 @@ def _negative_control(
     headers: Mapping[str, str] | None,
 ) -> None:
     seen: set[str] = set()
-    with StickyClient(url, None, pod_from=pod_from, explain=explain, headers=headers) as client:
+    # Distinct users: each request on a new connection. A proxy may derive a generated cookie from the
+    # client's address and port (Envoy ring_hash with a cookie ttl): over one kept-alive connection every
+    # cookie-less request would hash alike and look pinned by source IP.
+    with StickyClient(
+        url, None, pod_from=pod_from, explain=explain, headers=headers, new_connection_each=True
+    ) as client:
         for _ in range(limit):
             record = client.get()
             if record.ok and record.pod is not None:
@@ -128,7 +134,9 @@ def assert_spread(
     a proxy that spreads uniformly.
     """
     count = requests or requests_to_reach_all(len(pods))
-    with StickyClient(url, None, pod_from=pod_from, explain=explain, headers=headers) as client:
+    with StickyClient(
+        url, None, pod_from=pod_from, explain=explain, headers=headers, new_connection_each=True
+    ) as client:
         client.get_many(count)
     if on_records is not None:
         on_records("spread", client.records)

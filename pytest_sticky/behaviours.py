@@ -131,3 +131,88 @@ BEHAVIOURS: dict[str, AffinityBehaviour] = {
         ),
     )
 }
+
+
+# ---- BEGIN Envoy and Gateway API session persistence rows (issue 11; kept apart for merging) ----
+ENVOY_GATEWAY_SOURCE = (
+    "envoyproxy/gateway v1.9.0 internal/xds/translator/session_persistence.go (stateful_session cookie state: "
+    "name, path from the route's path match l.117, ttl only when set l.122, strict unset = false); "
+    "internal/gatewayapi/route.go:1168 (default name httproute-<ns>-<name>-rule-<i>), :1181-1188 (ttl only for "
+    "Permanent with absoluteTimeout)"
+)
+ENVOY_RING_HASH_SOURCE = (
+    "istio/istio pilot/pkg/networking/core/route/route.go consistentHashToHashPolicy (DestinationRule "
+    "consistentHash.httpCookie{name,path,ttl} -> Envoy RING_HASH + route hash_policy cookie); "
+    "envoyproxy/envoy api/envoy/config/route/v3/route_components.proto HashPolicy.Cookie (a cookie is "
+    "generated only with a ttl, from the downstream address; ttl 0 = session cookie); the ring drops a dead host "
+    "and the cookie stays"
+)
+
+for _row in (
+    AffinityBehaviour(
+        implementation="envoy",
+        default_cookie_name=None,  # Envoy Gateway derives it per route rule
+        cookie_path=None,  # the route's path match
+        http_only=True,
+        secure_on_https=False,
+        same_site=None,
+        after_serving_pod_deleted="new-cookie",
+        source="Envoy stateful_session as " + ENVOY_GATEWAY_SOURCE,
+    ),
+    AffinityBehaviour(
+        implementation="envoy-gateway",
+        default_cookie_name=None,
+        cookie_path=None,
+        http_only=True,
+        secure_on_https=False,
+        same_site=None,
+        after_serving_pod_deleted="new-cookie",
+        source=ENVOY_GATEWAY_SOURCE,
+    ),
+    AffinityBehaviour(
+        implementation="envoy-ring-hash",
+        default_cookie_name=None,
+        cookie_path=None,
+        http_only=True,
+        secure_on_https=False,
+        same_site=None,
+        after_serving_pod_deleted="same-cookie",
+        source=ENVOY_RING_HASH_SOURCE,
+    ),
+):
+    BEHAVIOURS[_row.implementation] = _row
+
+
+@dataclass(frozen=True)
+class SessionPersistenceBehaviour:
+    """How an implementation meets GEP-1619's planned conformance cases."""
+
+    implementation: str
+    weighted_backends_stick: bool
+    """A session stays on one backend of a weighted rule (False: the backend is drawn per request)."""
+    header_issued: bool
+    """Header persistence: the gateway sends the session header on the first answer (False: the client picks it)."""
+    source: str
+
+
+SESSION_PERSISTENCE: dict[str, SessionPersistenceBehaviour] = {
+    b.implementation: b
+    for b in (
+        SessionPersistenceBehaviour(
+            "envoy",
+            weighted_backends_stick=True,  # one cluster, a locality per backendRef (cluster.go:1040-1056)
+            header_issued=True,  # HeaderBasedSessionState writes the header with the host
+            source=ENVOY_GATEWAY_SOURCE,
+        ),
+        SessionPersistenceBehaviour(
+            "envoy-gateway", weighted_backends_stick=True, header_issued=True, source=ENVOY_GATEWAY_SOURCE
+        ),
+        SessionPersistenceBehaviour(
+            "envoy-ring-hash",
+            weighted_backends_stick=False,  # weighted_clusters pick the cluster before the hash applies
+            header_issued=False,  # hash_policy header only reads a header the client sends
+            source=ENVOY_RING_HASH_SOURCE,
+        ),
+    )
+}
+# ---- END Envoy and Gateway API session persistence rows ----

@@ -89,7 +89,11 @@ class StickyClient:
         timeout: float = DEFAULT_TIMEOUT_S,
         explain: Callable[[], str] | None = None,
         headers: Mapping[str, str] | None = None,
+        new_connection_each: bool = False,
     ) -> None:
+        """``new_connection_each``: every request on its own TCP connection (``Connection: close``),
+        as distinct users would send them; else requests share kept-alive connections, like one browser.
+        """
         self.url = url
         self.timeout = timeout
         self.explain = explain
@@ -97,6 +101,9 @@ class StickyClient:
         self.records: list[RequestRecord] = []
         self.session = requests.Session()
         self.session.headers.update(headers or {})
+        if new_connection_each:
+            # urllib3 drops a connection whose request said close; the proxy sees a new client port each time
+            self.session.headers["Connection"] = "close"
         # Read the environment's proxy and CA settings once, not on every request (requests
         # does that with trust_env; it cost a quarter of each request's time).
         self.session.trust_env = False

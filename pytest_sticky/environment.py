@@ -28,6 +28,18 @@ def tool_version(tool: str) -> str | None:
     return lines[0] if lines else "(no version output)"
 
 
+def envoy_version(binary: str) -> str:
+    """``envoy --version`` says ``envoy  version: <sha>/1.40.0/Clean/RELEASE/BoringSSL``: keep the release."""
+    try:
+        done = run_command([binary, "--version"], timeout=30)
+    except CommandError as exc:
+        return f"Envoy (version unknown: {exc.reason or exc.returncode})"
+    for part in done.stdout.split("/"):
+        if part[:1].isdigit() and part.count(".") == 2:
+            return f"Envoy {part}"
+    return "Envoy (version not understood)"
+
+
 def describe(config: StickyConfig) -> str:
     parts = [f"pytest-sticky {__version__}: cluster={config.cluster}", f"replicas={config.replicas}"]
     if config.cluster == "local":
@@ -35,10 +47,10 @@ def describe(config: StickyConfig) -> str:
         from pytest_sticky.local.proxy import choose_proxy
 
         try:
-            kind, _ = choose_proxy(config.local_proxy)
-            parts.append(f"proxy={kind} ({tool_version(kind)})")
+            kind, binary = choose_proxy(config.local_proxy)
+            parts.append(f"proxy={kind} ({envoy_version(binary) if kind.startswith('envoy') else tool_version(kind)})")
         except MissingTool:
-            parts.append(f"proxy={config.local_proxy} (none found: install HAProxy or Caddy)")
+            parts.append(f"proxy={config.local_proxy} (none found: install HAProxy, Caddy or Envoy)")
         parts.append(f"redis={tool_version('redis-server') or 'not installed (Redis tests will skip)'}")
     if config.keep_cluster:
         parts.append("keep-cluster")

@@ -18,9 +18,9 @@ CLUSTERS = ("local", "kind", "existing", "openshift")
 IMPLEMENTED_CLUSTERS = ("local", "kind", "existing", "openshift")
 KUBERNETES_CLUSTERS = ("kind", "existing", "openshift")
 PULL_POLICIES = ("IfNotPresent", "Never", "Always")
-INGRESSES = ("", "nginx", "traefik", "none")
+INGRESSES = ("", "nginx", "traefik", "gateway", "none")
 AFFINITY_MODES = ("balanced", "persistent")
-LOCAL_PROXIES = ("auto", "haproxy", "caddy")
+LOCAL_PROXIES = ("auto", "haproxy", "caddy", "envoy", "envoy-ring-hash")
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("0", "false", "no", "off", "")
 
@@ -67,7 +67,7 @@ SETTINGS = (
     Setting("sticky_grace_period", "terminationGracePeriodSeconds of the app's pods", "1"),
     Setting(
         "sticky_ingress",
-        "how the tests reach the app: an ingress controller, or none (the Service); "
+        "how the tests reach the app: an ingress controller, a Gateway API Gateway, or none (the Service); "
         "default: nginx on kind, none on existing",
         "",
         INGRESSES,

@@ -24,7 +24,7 @@ def make_cluster(config: StickyConfig) -> StickyCluster:
         from pytest_sticky.kube.cluster import KubeCluster
         from pytest_sticky.kube.manifests import Images
 
-        return KubeCluster(
+        cluster = KubeCluster(
             kubeconfig=config.kubeconfig or None,
             context=config.context or None,
             images=Images(app=config.app_image, redis=config.redis_image, pull_policy=config.image_pull_policy),
@@ -36,6 +36,11 @@ def make_cluster(config: StickyConfig) -> StickyCluster:
             discover_ingress="sticky_ingress" not in config.explicit,
             affinity_mode=config.affinity_mode,
         )
+        if config.ingress == "gateway":
+            from pytest_sticky.kube.gateway import find_gateway
+
+            cluster.gateway = find_gateway(cluster.kube, config.ingress_url)
+        return cluster
     from pytest_sticky.local.cluster import LocalCluster
 
     return LocalCluster(proxy=config.local_proxy, app_command=config.app_command or None, ready_timeout=config.timeout)
@@ -45,7 +50,7 @@ def existing_ingress(config: StickyConfig) -> IngressRoute | None:
     """The ingress an ``existing`` cluster is reached through, from the options (None: the Service)."""
     from pytest_sticky.kube.ingress import IngressRoute
 
-    if config.ingress == "none":
+    if config.ingress in ("none", "gateway"):  # gateway: see make_cluster
         return None
     if config.ingress == "traefik":
         # Traefik's Kubernetes Ingress NGINX provider reads the nginx annotations, persistent mode only.

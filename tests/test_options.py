@@ -99,7 +99,7 @@ def _assert_usage_error(result: pytest.RunResult, *fragments: str) -> None:
     ("args", "fragments"),
     [
         (["--sticky-cluster=nope"], ["'nope'", "local, kind, existing, openshift"]),
-        (["--sticky-local-proxy=nginx"], ["'nginx'", "auto, haproxy, caddy"]),
+        (["--sticky-local-proxy=nginx"], ["'nginx'", "auto, haproxy, caddy, envoy, envoy-ring-hash"]),
         (["--sticky-replicas=0"], ["--sticky-replicas", "at least 1"]),
         (["--sticky-replicas=x"], ["--sticky-replicas", "'x'", "at least 1"]),
         (["--sticky-timeout=soon"], ["--sticky-timeout", "'soon'", "at least 1"]),

@@ -150,9 +150,16 @@ def test_the_node_images_come_from_the_pinned_kind_release() -> None:
 
 def test_each_node_image_runs_behind_both_ingresses() -> None:
     cells = e2e_cells()
-    assert {cell["ingress"] for cell in cells} == INGRESSES
+    assert {cell["ingress"] for cell in cells} == INGRESSES | {"gateway"}
     for image in {cell["image"] for cell in cells}:
-        assert {cell["ingress"] for cell in cells if cell["image"] == image} == INGRESSES, image
+        assert {cell["ingress"] for cell in cells if cell["image"] == image} >= INGRESSES, image
+
+
+def test_one_cell_runs_the_gateway_on_the_newest_image_with_the_newest_python() -> None:
+    gateway = [cell for cell in e2e_cells() if cell["ingress"] == "gateway"]
+    assert len(gateway) == 1
+    assert gateway[0]["image"].startswith("kindest/node:v1.37.0@sha256:"), gateway
+    assert gateway[0]["python"] == "3.13"
 
 
 def test_both_ends_of_the_supported_pythons_run() -> None:
@@ -241,7 +248,7 @@ def test_every_sticky_option_in_the_workflows_readme_exists() -> None:
 def test_the_option_check_can_fail() -> None:
     assert unknown_sticky_options("pytest --sticky-kind-img=x --sticky-ingress=haproxy --sticky-cluster=kind") == [
         "--sticky-kind-img is not an option of pytest-sticky",
-        "--sticky-ingress=haproxy: not one of , nginx, traefik, none",
+        "--sticky-ingress=haproxy: not one of , nginx, traefik, gateway, none",
     ]
 
 

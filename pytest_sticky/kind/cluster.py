@@ -222,11 +222,13 @@ class KindCluster(KubeCluster):
     @property
     def description(self) -> str:
         how = "created" if self.node.created else "reused"
-        ingress_text = (
-            f"ingress {self.ingress.implementation} at {self.ingress.base_url} ({self.ingress_origin})"
-            if self.ingress is not None
-            else "no ingress controller"
-        )
+        if self.ingress is not None:
+            ingress_text = f"ingress {self.ingress.implementation} at {self.ingress.base_url} ({self.ingress_origin})"
+        elif self.gateway is not None:
+            gateway = self.gateway
+            ingress_text = f"Gateway {gateway.namespace}/{gateway.name} at {gateway.base_url} ({self.ingress_origin})"
+        else:
+            ingress_text = "no ingress controller"
         return (
             f"kind (cluster {self.node.name}, {how}; kind from {self.node.kind.origin}; {self.node.engine.program}; "
             f"context {self.kube.context}, Kubernetes {self.server_version}; {ingress_text})"
@@ -237,6 +239,18 @@ class KindCluster(KubeCluster):
         if self.config.ingress == "none":
             return
         assert self.node.http_port is not None  # checked in provision()
+        if self.config.ingress == "gateway":
+            from pytest_sticky.kind import envoy_gateway
+
+            with self.lease.locked():
+                ingress.check_no_other_controller(self.kube, "gateway", self.node.name)
+                self.gateway, self.ingress_origin = envoy_gateway.install(
+                    self.kube,
+                    manifest_path=self.config.ingress_manifest,
+                    http_port=self.node.http_port,
+                    timeout=max(self.config.timeout, INSTALL_TIMEOUT),
+                )
+            return
         with self.lease.locked():
             self.ingress_origin = ingress.install(
                 self.kube,

@@ -14,6 +14,7 @@ INGRESS_CLASS = "nginx"
 CONTROLLERS = {
     "nginx": ("ingress-nginx", ingress_nginx.NAMESPACE, ingress_nginx.DEPLOYMENT),
     "traefik": ("Traefik", traefik.NAMESPACE, traefik.DEPLOYMENT),
+    "gateway": ("Envoy Gateway", "envoy-gateway-system", "envoy-gateway"),
 }
 
 

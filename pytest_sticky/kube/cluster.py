@@ -7,10 +7,12 @@ from typing import Any
 
 from pytest_sticky.app import AppSpec
 from pytest_sticky.behaviours import BEHAVIOURS
-from pytest_sticky.errors import SetupError
+from pytest_sticky.errors import MissingTool, SetupError
+from pytest_sticky.gateway.route import Route, single_rule
 from pytest_sticky.kube import manifests
 from pytest_sticky.kube.app import KubeApp
 from pytest_sticky.kube.connection import Kube, check_reachable, choose_context, connect
+from pytest_sticky.kube.gateway import GatewayRef
 from pytest_sticky.kube.incluster import InClusterClient
 from pytest_sticky.kube.ingress import NGINX_CONTROLLER, IngressRoute, discover_class, published_address, serving_pod
 from pytest_sticky.kube.namespace import RunNamespace, apply
@@ -62,6 +64,8 @@ class KubeCluster:
         self._redis_addr: str | None = None
         self._client: InClusterClient | None = None
         self._apps: list[KubeApp] = []
+        self.gateway: GatewayRef | None = None
+        """``--sticky-ingress=gateway``: the Gateway the apps' HTTPRoutes attach to."""
 
     @property
     def description(self) -> str:
@@ -119,7 +123,9 @@ class KubeCluster:
             replicas=spec.replicas,
         )
         ready = app.wait_ready(self.timeout)
-        if self.ingress is not None:
+        if self.gateway is not None:
+            self._route_through_gateway(app, single_rule(spec.name, spec.replicas), ready)
+        elif self.ingress is not None:
             self._route_through_ingress(app, self.ingress, ready, spec)
         else:
             why_not = self._try_discovered_ingress(app, ready, spec) if self.discovered else "no ingress"
@@ -129,6 +135,71 @@ class KubeCluster:
                     app.reached_via += f"; {why_not}"
         self._apps.append(app)
         return app
+
+    def deploy_route(self, route: Route) -> KubeApp:
+        """Every backend of ``route`` (a StatefulSet + Service each) and its HTTPRoute on our Gateway."""
+        if self.gateway is None:
+            raise MissingTool("routes with sessionPersistence need --sticky-ingress=gateway")
+        apps = []
+        for backend in route.backends:
+            self._apply_all(
+                manifests.app_objects(
+                    name=backend.app,
+                    replicas=backend.replicas,
+                    store="memory",
+                    redis_addr="",
+                    images=self.images,
+                    grace_period=self.grace_period,
+                )
+            )
+            apps.append(
+                KubeApp(
+                    self.kube,
+                    self.namespace.name,
+                    name=backend.app,
+                    store="memory",
+                    url="",
+                    behaviour=BEHAVIOURS[self.gateway.implementation],
+                    cookie_name=None,
+                    reached_via="",
+                    replicas=backend.replicas,
+                )
+            )
+        ready = [pod for app in apps for pod in app.wait_ready(self.timeout)]
+        app = apps[0]
+        self._route_through_gateway(app, route, ready)
+        self._apps.extend(apps)
+        return app
+
+    def _route_through_gateway(self, app: KubeApp, route: Route, ready: list[str]) -> None:
+        from pytest_sticky.kube.gateway import expose
+
+        gateway = self.gateway
+        assert gateway is not None
+        host = expose(self.kube, route, namespace=self.namespace.name, gateway=gateway, timeout=self.timeout)
+        path = route.rules[0].path
+        try:
+            wait_until(
+                lambda: serving_pod(gateway.base_url.rstrip("/") + path, host) in ready,
+                what=f"Gateway {gateway.namespace}/{gateway.name} to route {host}{path} to {route.name}",
+                timeout=self.timeout,
+                interval=0.1,
+                state=lambda: (
+                    f"GET {gateway.base_url} (Host: {host}) answered by {serving_pod(gateway.base_url, host)}"
+                ),
+            )
+        except WaitTimeout as exc:
+            raise SetupError(f"{exc}\n{self.describe()}") from None
+        persistence = route.rules[0].session_persistence
+        app.url = gateway.base_url
+        app.headers = {"Host": host}
+        app.behaviour = BEHAVIOURS[gateway.implementation]
+        app.cookie_name = None
+        if persistence is not None and persistence.type == "Cookie":
+            app.cookie_name = persistence.session_name or f"httproute-{self.namespace.name}-{route.name}-rule-0"
+        app.reached_via = (
+            f"HTTPRoute {route.name} (Gateway {gateway.namespace}/{gateway.name}, host {host}) at {gateway.base_url}"
+        )
 
     def _try_discovered_ingress(self, app: KubeApp, ready: list[str], spec: AppSpec) -> str:
         """Give the app an Ingress of the discovered class and use it if it answers.

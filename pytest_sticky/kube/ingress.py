@@ -44,13 +44,13 @@ class IngressRoute:
 
 
 def serving_pod(base_url: str, host: str, timeout: float = 2.0) -> str | None:
-    """The pod that answers ``GET /`` for ``host`` at the controller, or None."""
+    """The pod that answers ``GET <base_url's path>`` for ``host`` at the controller, or None."""
     parts = urlsplit(base_url)
     conn_type = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     try:
         conn = conn_type(parts.hostname or "127.0.0.1", parts.port, timeout=timeout)
         try:
-            conn.request("GET", "/", headers={"Host": host})
+            conn.request("GET", parts.path or "/", headers={"Host": host})
             response = conn.getresponse()
             response.read()
             return response.getheader("X-Pod-Name") if response.status == 200 else None

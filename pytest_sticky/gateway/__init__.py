@@ -1,0 +1,1 @@
+"""Gateway API: the HTTPRoute model with sessionPersistence, and its renderings."""
