@@ -159,7 +159,7 @@ def test_one_cell_runs_the_gateway_on_the_newest_image_with_the_newest_python() 
     gateway = [cell for cell in e2e_cells() if cell["ingress"] == "gateway"]
     assert len(gateway) == 1
     assert gateway[0]["image"].startswith("kindest/node:v1.37.0@sha256:"), gateway
-    assert gateway[0]["python"] == "3.13"
+    assert gateway[0]["python"] == "3.14"
 
 
 def test_both_ends_of_the_supported_pythons_run() -> None:
