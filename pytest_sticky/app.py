@@ -22,7 +22,8 @@ class AppSpec:
     store: Store = "memory"
     affinity: bool = True
     """Cookie affinity on the app's Ingress (False: a plain Ingress that spreads)."""
-    ingress_annotations: dict[str, str] = field(default_factory=dict)
+    ingress_annotations: dict[str, str | None] = field(default_factory=dict)
+    """Added to the app's Ingress; ``None`` leaves that annotation out (e.g. the default cookie name)."""
     """Extra ``nginx.ingress.kubernetes.io/*`` annotations for the app's Ingress (e.g. cookie attributes)."""
 
 

@@ -52,12 +52,12 @@ def existing_ingress(config: StickyConfig) -> IngressRoute | None:
         return IngressRoute(
             ingress_class=config.ingress_class or "nginx",
             base_url=config.ingress_url,
-            implementation="traefik-nginx-provider",
+            product="traefik",
             affinity_mode="persistent",
         )
     return IngressRoute(
         ingress_class=config.ingress_class or "nginx",
         base_url=config.ingress_url,
-        implementation=f"ingress-nginx-{config.affinity_mode}",
+        product="ingress-nginx",
         affinity_mode=config.affinity_mode,
     )

@@ -223,7 +223,8 @@ class KindCluster(KubeCluster):
     def description(self) -> str:
         how = "created" if self.node.created else "reused"
         ingress_text = (
-            f"ingress {self.ingress.implementation} at {self.ingress.base_url} ({self.ingress_origin})"
+            f"ingress {self.ingress.implementation} at {self.ingress.base_url} ({self.ingress_origin}; "
+            f"{self.ingress.expectations()})"
             if self.ingress is not None
             else "no ingress controller"
         )
@@ -246,7 +247,11 @@ class KindCluster(KubeCluster):
                 timeout=max(self.config.timeout, INSTALL_TIMEOUT),
             )
         self.ingress = ingress.route(
-            self.config.ingress, http_port=self.node.http_port, affinity_mode=self.config.affinity_mode
+            self.config.ingress,
+            http_port=self.node.http_port,
+            https_port=self.node.https_port,
+            affinity_mode=self.config.affinity_mode,
+            version=ingress.running_version(self.kube, self.config.ingress),
         )
 
     # -- images: with imagePullPolicy Never they come from the local engine ---------------------
