@@ -159,13 +159,30 @@ def test_the_traefik_manifest_serves_the_nginx_class_with_its_ingress_nginx_prov
         assert labels[key] == value
 
 
+def test_traefik_runs_the_3_7_release_with_the_provider_flags_spelled_as_upstream() -> None:
+    """The flags as traefik/traefik v3.7.9 spells them: docs/content/reference/install-configuration/providers/
+    kubernetes/kubernetes-ingress-nginx.md:128-129 (ingressclass, controllerclass) and the option table there
+    (:196, publishStatusAddress; flags are the lower-cased option paths). An unknown flag stops Traefik."""
+    container = dict(TRAEFIK)[f"Deployment/{traefik.DEPLOYMENT}"]["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"] == "traefik:v3.7.9"
+    provider_args = sorted(a for a in container["args"] if a.startswith("--providers."))
+    assert provider_args == [
+        "--providers.kubernetesingressnginx.controllerclass=k8s.io/ingress-nginx",
+        "--providers.kubernetesingressnginx.ingressclass=nginx",
+        "--providers.kubernetesingressnginx.publishstatusaddress=localhost",
+        "--providers.kubernetesingressnginx=true",
+    ]
+
+
 def test_the_traefik_rbac_grants_what_the_provider_watches() -> None:
-    """Traefik's kubernetes-ingress-nginx-rbac.yml (v3.6): list/watch of these, update of ingresses/status."""
+    """Traefik's kubernetes-ingress-nginx-rbac.yml (v3.7.9): list/watch of these, update of ingresses/status;
+    configmaps since v3.7.0 (docs/content/migrate/v3.md, "v3.7.0")."""
     rules = dict(TRAEFIK)["ClusterRole/traefik-ingress-nginx-controller"]["rules"]
     granted = {(g, r, v) for rule in rules for g in rule["apiGroups"] for r in rule["resources"] for v in rule["verbs"]}
     for group, resource in [
         ("", "services"),
         ("", "secrets"),
+        ("", "configmaps"),
         ("discovery.k8s.io", "endpointslices"),
         ("networking.k8s.io", "ingresses"),
         ("networking.k8s.io", "ingressclasses"),
