@@ -23,8 +23,8 @@ class AppSpec:
     affinity: bool = True
     """Cookie affinity on the app's Ingress (False: a plain Ingress that spreads)."""
     ingress_annotations: dict[str, str | None] = field(default_factory=dict)
-    """Added to the app's Ingress; ``None`` leaves that annotation out (e.g. the default cookie name)."""
-    """Extra ``nginx.ingress.kubernetes.io/*`` annotations for the app's Ingress (e.g. cookie attributes)."""
+    """Extra ``nginx.ingress.kubernetes.io/*`` annotations for the app's Ingress (e.g. cookie attributes);
+    ``None`` leaves that annotation out (e.g. ``session-cookie-name``, for the controller's default)."""
 
 
 class StickyApp(Protocol):
