@@ -8,6 +8,7 @@ from pytest_sticky.app import StickyCluster
 from pytest_sticky.options import StickyConfig
 
 if TYPE_CHECKING:
+    from pytest_sticky.kube.cluster import KubeCluster
     from pytest_sticky.kube.ingress import IngressRoute
 
 
@@ -21,24 +22,37 @@ def make_cluster(config: StickyConfig) -> StickyCluster:
 
         return make_openshift_cluster(config)
     if config.cluster == "existing":
-        from pytest_sticky.kube.cluster import KubeCluster
-        from pytest_sticky.kube.manifests import Images
-
-        return KubeCluster(
-            kubeconfig=config.kubeconfig or None,
-            context=config.context or None,
-            images=Images(app=config.app_image, redis=config.redis_image, pull_policy=config.image_pull_policy),
-            timeout=config.timeout,
-            keep=config.keep_cluster,
-            grace_period=config.grace_period,
-            ingress=existing_ingress(config),
-            # without --sticky-ingress: use the cluster's IngressClass if its controller answers
-            discover_ingress="sticky_ingress" not in config.explicit,
-            affinity_mode=config.affinity_mode,
-        )
+        return existing_cluster(config, kubeconfig=config.kubeconfig or None, context=config.context or None)
     from pytest_sticky.local.cluster import LocalCluster
 
     return LocalCluster(proxy=config.local_proxy, app_command=config.app_command or None, ready_timeout=config.timeout)
+
+
+def existing_cluster(config: StickyConfig, *, kubeconfig: str | None, context: str | None = None) -> KubeCluster:
+    """The ``existing`` provider on ``kubeconfig``: also how a session that has pytest-kind(-ng)'s
+    ``kind_cluster`` deploys into that cluster (README, "pytest-kind users")::
+
+        @pytest.fixture(scope="session")
+        def sticky_cluster(kind_cluster, sticky_config):
+            cluster = existing_cluster(sticky_config, kubeconfig=str(kind_cluster.kubeconfig_path))
+            yield cluster
+            cluster.close()
+    """
+    from pytest_sticky.kube.cluster import KubeCluster
+    from pytest_sticky.kube.manifests import Images
+
+    return KubeCluster(
+        kubeconfig=kubeconfig,
+        context=context,
+        images=Images(app=config.app_image, redis=config.redis_image, pull_policy=config.image_pull_policy),
+        timeout=config.timeout,
+        keep=config.keep_cluster,
+        grace_period=config.grace_period,
+        ingress=existing_ingress(config),
+        # without --sticky-ingress: use the cluster's IngressClass if its controller answers
+        discover_ingress="sticky_ingress" not in config.explicit,
+        affinity_mode=config.affinity_mode,
+    )
 
 
 def existing_ingress(config: StickyConfig) -> IngressRoute | None:
