@@ -128,3 +128,26 @@ def test_every_row_has_a_source() -> None:
     }
     for row in BEHAVIOURS.values():
         assert row.source, row.implementation
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ["--sticky-cluster=kind", "--sticky-ingress=traefik"],
+            "*ingress=traefik (expectations of traefik 3.7 (read at v3.7.9), the version kind installs;*",
+        ),
+        (
+            ["--sticky-cluster=kind", "--sticky-affinity-mode=persistent"],
+            "*ingress=nginx (expectations of ingress-nginx 1.15 affinity-mode persistent "
+            "(read at controller-v1.15.1), the version kind installs;*",
+        ),
+    ],
+    ids=["traefik", "nginx"],
+)
+def test_the_run_header_says_where_the_ingress_expectations_come_from(
+    pytester: pytest.Pytester, args: list[str], line: str
+) -> None:
+    pytester.makepyfile("def test_nothing():\n    pass\n")
+    result = pytester.runpytest(*args, "--co")
+    result.stdout.fnmatch_lines([line])
