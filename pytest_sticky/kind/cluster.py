@@ -1,6 +1,6 @@
 """The ``kind`` cluster: a kind cluster (created, or reused) with an ingress controller.
 
-1. find kind (PATH, else pytest-kind-ng's pinned download) and check the container engine runs;
+1. find kind (PATH, else the pinned kind v0.33.0, sha256-checked and cached) and check the engine runs;
 2. under the cluster's lock: reuse the cluster of that name if ``kind get clusters`` lists it,
    else create it from a generated config (host ports -> node 80/443), then record who uses it;
 3. write ``kind get kubeconfig`` to a temporary file and connect to context ``kind-<name>``
