@@ -124,7 +124,8 @@ COOKIE_CASES = "cookie_attributes or without_a_cookie_name or samesite or secure
 @pytest.mark.parametrize(("product", "version"), [("ingress-nginx", "1.15"), ("traefik", "3.7"), ("traefik", "3.6")])
 def test_the_cookie_cases_take_each_rows_expectations(pytester: pytest.Pytester, product: str, version: str) -> None:
     pytester.makeconftest(CONFTEST.format(product=product, version=version))
-    pytester.makepyfile(test_ingress_affinity=(ROOT / "e2e" / "test_ingress_affinity.py").read_text())
+    # another basename: in a full run the e2e module of that name is imported already
+    pytester.makepyfile(test_e2e_ingress_cases=(ROOT / "e2e" / "test_ingress_affinity.py").read_text())
     result = pytester.runpytest("--sticky-cluster=kind", "-k", COOKIE_CASES, "-rs", "-p", "no:randomly")
     # the HTTPS case needs the controller's HTTPS address (kind), or is ingress-nginx's only
     result.assert_outcomes(passed=4, skipped=1, deselected=5)
