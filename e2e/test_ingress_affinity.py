@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import re
 import time
-import warnings
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
-import urllib3
 from requests.cookies import RequestsCookieJar
 
 from pytest_sticky import KilledPod
@@ -25,6 +22,7 @@ from pytest_sticky.assertions import check_pinned
 from pytest_sticky.behaviours import ingress_behaviour
 from pytest_sticky.client import RequestRecord, client_for
 from pytest_sticky.cookies import find_cookie, parse_set_cookie
+from pytest_sticky.kube.ingress import first_set_cookies
 
 pytestmark = pytest.mark.sticky_cluster("kind", "existing")
 
@@ -203,22 +201,10 @@ def test_change_on_failure_keeps_the_client_on_a_live_pod_and_only_moves_it_with
 
 
 def _first_answer(base_url: str, host: str, agent: str = "pytest-sticky") -> list[str]:
-    """The Set-Cookie headers of one cookie-less ``GET /`` (HTTPS: SNI and Host ``host``, any certificate: the
-    controller's default one is self-signed)."""
-    parts = urlsplit(base_url)
-    address = parts.hostname or "127.0.0.1"
-    headers = {"Host": host, "User-Agent": agent}
-    if parts.scheme == "https":
-        pool: urllib3.HTTPConnectionPool = urllib3.HTTPSConnectionPool(
-            address, parts.port, server_hostname=host, cert_reqs="CERT_NONE", assert_hostname=False
-        )
-    else:
-        pool = urllib3.HTTPConnectionPool(address, parts.port)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
-        response = pool.request("GET", "/", headers=headers, retries=False, timeout=10.0)
-    assert response.status == 200, f"GET {base_url} (Host {host}): {response.status}"
-    return list(response.headers.getlist("Set-Cookie"))
+    """The Set-Cookie headers of one cookie-less ``GET /`` (HTTPS: server name and Host ``host``)."""
+    status, set_cookies = first_set_cookies(base_url, host, user_agent=agent)
+    assert status == 200, f"GET {base_url} (Host {host}): {status}"
+    return set_cookies
 
 
 @pytest.mark.parametrize("mode", ["balanced", "persistent"])

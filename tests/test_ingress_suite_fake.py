@@ -126,7 +126,7 @@ def test_the_cookie_cases_take_each_rows_expectations(pytester: pytest.Pytester,
     pytester.makeconftest(CONFTEST.format(product=product, version=version))
     # another basename: in a full run the e2e module of that name is imported already
     pytester.makepyfile(test_e2e_ingress_cases=(ROOT / "e2e" / "test_ingress_affinity.py").read_text())
-    result = pytester.runpytest("--sticky-cluster=kind", "-k", COOKIE_CASES, "-rs", "-p", "no:randomly")
+    result = pytester.runpytest_subprocess("--sticky-cluster=kind", "-k", COOKIE_CASES, "-rs", timeout=120)
     # the HTTPS case needs the controller's HTTPS address (kind), or is ingress-nginx's only
     result.assert_outcomes(passed=4, skipped=1, deselected=5)
     expected_skip = (

@@ -94,6 +94,31 @@ def affinity_cookie_value(base_url: str, host: str, cookie_name: str, timeout: f
     return cookie.value if cookie is not None else None
 
 
+def first_set_cookies(base_url: str, host: str, *, user_agent: str = "pytest-sticky") -> tuple[int, list[str]]:
+    """Status and Set-Cookie headers of one cookie-less ``GET /`` with ``Host: host``. Over HTTPS the
+    TLS server name is ``host`` too and any certificate is accepted (a controller's default one is
+    self-signed): what a browser sends, without the trust decision, which is not what is tested."""
+    import warnings
+
+    import urllib3
+
+    parts = urlsplit(base_url)
+    address = parts.hostname or "127.0.0.1"
+    pool: urllib3.HTTPConnectionPool
+    if parts.scheme == "https":
+        pool = urllib3.HTTPSConnectionPool(
+            address, parts.port, server_hostname=host, cert_reqs="CERT_NONE", assert_hostname=False
+        )
+    else:
+        pool = urllib3.HTTPConnectionPool(address, parts.port)
+    with pool, warnings.catch_warnings():
+        warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
+        response = pool.request(
+            "GET", "/", headers={"Host": host, "User-Agent": user_agent}, retries=False, timeout=10.0
+        )
+    return response.status, list(response.headers.getlist("Set-Cookie"))
+
+
 def identified(route: IngressRoute, host: str, cookie_name: str) -> IngressRoute:
     """``route`` with the implementation its affinity cookie shows (unchanged when the cookie shows none).
 
