@@ -76,7 +76,9 @@ def test_the_readme_snippet_deploys_into_the_kind_cluster_of_pytest_kind(pyteste
             """
         )
     )
-    result = pytester.runpytest_subprocess("--cluster-name=pytest-kind", "--keep-cluster", timeout=120)
+    result = pytester.runpytest_subprocess(
+        "--sticky-cluster=existing", "--cluster-name=pytest-kind", "--keep-cluster", timeout=120
+    )
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines([f"*cannot reach the API server https://127.0.0.1:{port} (context kind-pytest-kind)*"])
     result.stdout.no_fnmatch_line("*already added*")  # no option clash between the two plugins
