@@ -22,8 +22,9 @@ class AppSpec:
     store: Store = "memory"
     affinity: bool = True
     """Cookie affinity on the app's Ingress (False: a plain Ingress that spreads)."""
-    ingress_annotations: dict[str, str] = field(default_factory=dict)
-    """Extra ``nginx.ingress.kubernetes.io/*`` annotations for the app's Ingress (e.g. cookie attributes)."""
+    ingress_annotations: dict[str, str | None] = field(default_factory=dict)
+    """Extra ``nginx.ingress.kubernetes.io/*`` annotations for the app's Ingress (e.g. cookie attributes);
+    ``None`` leaves that annotation out (e.g. ``session-cookie-name``, for the controller's default)."""
 
 
 class StickyApp(Protocol):

@@ -52,6 +52,20 @@ def describe(config: StickyConfig) -> str:
         except MissingTool:
             parts.append(f"proxy={config.local_proxy} (none found: install HAProxy, Caddy or Envoy)")
         parts.append(f"redis={tool_version('redis-server') or 'not installed (Redis tests will skip)'}")
+    if config.cluster in ("kind", "existing") and config.ingress in ("nginx", "traefik"):
+        parts.append(f"ingress={config.ingress} ({ingress_expectations(config)})")
     if config.keep_cluster:
         parts.append("keep-cluster")
     return ", ".join(parts)
+
+
+def ingress_expectations(config: StickyConfig) -> str:
+    """Which row of the behaviour table the ingress tests expect, before the controller is seen."""
+    from pytest_sticky.behaviours import INGRESS_NGINX, TRAEFIK, ingress_behaviour
+
+    if config.ingress == "traefik":
+        row = ingress_behaviour(TRAEFIK)
+    else:
+        row = ingress_behaviour(INGRESS_NGINX, mode=config.affinity_mode)
+    where = "the version kind installs" if config.cluster == "kind" else "the newest row; the version is not known"
+    return f"expectations of {row.label}, {where}; each app's line says what its affinity cookie showed"

@@ -213,17 +213,61 @@ def test_a_job_pod_that_cannot_pull_its_image_ends_the_wait() -> None:
 # -- choosing the controller -----------------------------------------------------------------------
 
 
-def test_the_route_goes_to_the_mapped_host_port() -> None:
-    nginx = ingress.route("nginx", http_port=41080, affinity_mode="persistent")
-    assert (nginx.ingress_class, nginx.base_url, nginx.implementation, nginx.affinity_mode) == (
+def test_the_route_goes_to_the_mapped_host_ports() -> None:
+    nginx = ingress.route("nginx", http_port=41080, https_port=41443, affinity_mode="persistent", version="1.15")
+    assert (nginx.ingress_class, nginx.base_url, nginx.https_url, nginx.implementation, nginx.affinity_mode) == (
         "nginx",
         "http://127.0.0.1:41080/",
-        "ingress-nginx-persistent",
+        "https://127.0.0.1:41443/",
+        "ingress-nginx-1.15-persistent",
         "persistent",
     )
-    traefik = ingress.route("traefik", http_port=41080, affinity_mode="balanced")
-    assert (traefik.implementation, traefik.affinity_mode) == ("traefik-nginx-provider", "persistent")
+    traefik = ingress.route("traefik", http_port=41080, affinity_mode="balanced", version="3.7")
+    assert (traefik.implementation, traefik.affinity_mode, traefik.https_url) == ("traefik-3.7", "persistent", "")
     assert traefik.behaviour.after_serving_pod_deleted == "new-cookie"
+    assert traefik.expectations() == "expectations of traefik 3.7 (read at v3.7.9); implementation configured"
+
+
+def test_without_a_known_version_the_newest_row_is_used_and_the_header_says_so() -> None:
+    traefik = ingress.route("traefik", http_port=41080, affinity_mode="persistent")
+    assert traefik.implementation == "traefik-3.7"
+    assert "(version unknown: the newest row)" in traefik.expectations()
+    old = ingress.route("traefik", http_port=41080, affinity_mode="persistent", version="3.6")
+    assert old.implementation == "traefik-3.6"
+    assert old.behaviour.expires == "unsupported"
+
+
+class FakeDeployments:
+    def __init__(self, image: str | None) -> None:
+        self.image = image
+
+    def read_namespaced_deployment(self, name: str, namespace: str) -> Any:
+        if self.image is None:
+            raise ApiException(status=404, reason="Not Found")
+        container = SimpleNamespace(image=self.image)
+        return SimpleNamespace(
+            spec=SimpleNamespace(template=SimpleNamespace(spec=SimpleNamespace(containers=[container])))
+        )
+
+
+@pytest.mark.parametrize(
+    ("controller", "image", "expected"),
+    [
+        ("traefik", "traefik:v3.7.9", "3.7"),
+        ("traefik", "docker.io/library/traefik:v3.6.24", "3.6"),
+        (
+            "nginx",
+            "registry.k8s.io/ingress-nginx/controller:v1.15.1@sha256:"
+            "594ceea76b01c592858f803f9ff4d2cb40542cae2060410b2c95f75907d659e1",
+            "1.15",
+        ),
+        ("traefik", "traefik:latest", ""),
+        ("traefik", None, ""),
+    ],
+)
+def test_the_running_version_comes_from_the_controller_image(controller: str, image: str | None, expected: str) -> None:
+    kube: Any = SimpleNamespace(apps=FakeDeployments(image))
+    assert ingress.running_version(kube, controller) == expected
 
 
 class FakeApps:

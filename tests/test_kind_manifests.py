@@ -12,10 +12,17 @@ from typing import Any
 
 import kubernetes_validate
 import pytest
-import yaml
 
 from pytest_sticky.kind import ingress_nginx, traefik
-from pytest_sticky.kind.config import API_VERSION, kind_config, render, validate
+from pytest_sticky.kind.config import (
+    API_VERSION,
+    CLUSTER_FIELDS,
+    NODE_FIELDS,
+    PORT_MAPPING_FIELDS,
+    kind_config,
+    render,
+    validate,
+)
 from pytest_sticky.kube.install import load_manifest
 
 VERSIONS = ["1.25.0", kubernetes_validate.latest_version()]
@@ -44,7 +51,7 @@ def test_the_kind_config_maps_the_host_ports_to_the_nodes_80_and_443_on_loopback
     config = kind_config(name="sticky", http_port=38080, https_port=38443)
     assert config == {
         "kind": "Cluster",
-        "apiVersion": API_VERSION,
+        "apiVersion": "kind.x-k8s.io/v1alpha4",
         "name": "sticky",
         "nodes": [
             {
@@ -57,7 +64,52 @@ def test_the_kind_config_maps_the_host_ports_to_the_nodes_80_and_443_on_loopback
         ],
     }
     assert validate(config) == []
-    assert yaml.safe_load(render(config)) == config
+    assert render(config) == (
+        "kind: Cluster\n"
+        "apiVersion: kind.x-k8s.io/v1alpha4\n"
+        "name: sticky\n"
+        "nodes:\n"
+        "- role: control-plane\n"
+        "  extraPortMappings:\n"
+        "  - containerPort: 80\n"
+        "    hostPort: 38080\n"
+        "    listenAddress: 127.0.0.1\n"
+        "    protocol: TCP\n"
+        "  - containerPort: 443\n"
+        "    hostPort: 38443\n"
+        "    listenAddress: 127.0.0.1\n"
+        "    protocol: TCP\n"
+    )
+
+
+def test_the_checked_fields_are_kinds_own() -> None:
+    """The json tags of kubernetes-sigs/kind pkg/apis/config/v1alpha4/types.go (v0.32.0; unchanged on main
+    of 2026-08-21): Cluster :21-93, Node :104-150, PortMapping :278-291. A field kind does not have would be
+    accepted by the check and rejected by ``kind create cluster``."""
+    assert set(CLUSTER_FIELDS) == {
+        "kind",
+        "apiVersion",
+        "name",
+        "nodes",
+        "networking",
+        "featureGates",
+        "runtimeConfig",
+        "kubeadmConfigPatches",
+        "kubeadmConfigPatchesJSON6902",
+        "containerdConfigPatches",
+        "containerdConfigPatchesJSON6902",
+    }
+    assert set(NODE_FIELDS) == {
+        "role",
+        "image",
+        "labels",
+        "extraMounts",
+        "extraPortMappings",
+        "kubeadmConfigPatches",
+        "kubeadmConfigPatchesJSON6902",
+    }
+    assert set(PORT_MAPPING_FIELDS) == {"containerPort", "hostPort", "listenAddress", "protocol"}
+    assert API_VERSION == "kind.x-k8s.io/v1alpha4"  # pkg/internal/apis/config/encoding/load.go:66
 
 
 @pytest.mark.parametrize(
@@ -159,13 +211,30 @@ def test_the_traefik_manifest_serves_the_nginx_class_with_its_ingress_nginx_prov
         assert labels[key] == value
 
 
+def test_traefik_runs_the_3_7_release_with_the_provider_flags_spelled_as_upstream() -> None:
+    """The flags as traefik/traefik v3.7.9 spells them: docs/content/reference/install-configuration/providers/
+    kubernetes/kubernetes-ingress-nginx.md:128-129 (ingressclass, controllerclass) and the option table there
+    (:196, publishStatusAddress; flags are the lower-cased option paths). An unknown flag stops Traefik."""
+    container = dict(TRAEFIK)[f"Deployment/{traefik.DEPLOYMENT}"]["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"] == "traefik:v3.7.9"
+    provider_args = sorted(a for a in container["args"] if a.startswith("--providers."))
+    assert provider_args == [
+        "--providers.kubernetesingressnginx.controllerclass=k8s.io/ingress-nginx",
+        "--providers.kubernetesingressnginx.ingressclass=nginx",
+        "--providers.kubernetesingressnginx.publishstatusaddress=localhost",
+        "--providers.kubernetesingressnginx=true",
+    ]
+
+
 def test_the_traefik_rbac_grants_what_the_provider_watches() -> None:
-    """Traefik's kubernetes-ingress-nginx-rbac.yml (v3.6): list/watch of these, update of ingresses/status."""
+    """Traefik's kubernetes-ingress-nginx-rbac.yml (v3.7.9): list/watch of these, update of ingresses/status;
+    configmaps since v3.7.0 (docs/content/migrate/v3.md, "v3.7.0")."""
     rules = dict(TRAEFIK)["ClusterRole/traefik-ingress-nginx-controller"]["rules"]
     granted = {(g, r, v) for rule in rules for g in rule["apiGroups"] for r in rule["resources"] for v in rule["verbs"]}
     for group, resource in [
         ("", "services"),
         ("", "secrets"),
+        ("", "configmaps"),
         ("discovery.k8s.io", "endpointslices"),
         ("networking.k8s.io", "ingresses"),
         ("networking.k8s.io", "ingressclasses"),

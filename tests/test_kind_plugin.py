@@ -54,26 +54,15 @@ def test_docker_not_running_says_start_docker(
     assert fake.commands() == [["docker", "info"]]
 
 
-def test_no_kind_and_no_pytest_kind_ng_says_what_to_install(
+def test_no_kind_and_no_download_says_what_to_install(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    FakeKind.install(pytester.path / "fake", monkeypatch, tools=("docker",))
-    pytester.makeconftest(
-        """
-        import sys
-        sys.modules["pytest_kind"] = None  # as if pytest-kind-ng were not installed
-        sys.modules["pytest_kind.cluster"] = None
-        """
-    )
+    fake = FakeKind.install(pytester.path / "fake", monkeypatch, tools=("docker",))
     result = run(pytester)
-    assert_setup_error(
-        result,
-        "*pytest-sticky: kind is not on PATH and pytest-kind-ng, which downloads a pinned kind, is not installed*",
-    )
-    assert (
-        "pip install 'pytest-sticky[kind]', or install kind (https://kind.sigs.k8s.io/docs/user/quick-start/#installation)"
-        in result.stdout.str()
-    )
+    assert_setup_error(result, "*pytest-sticky: kind is not on PATH and kind v0.33.0 could not be downloaded from*")
+    assert "Install kind (https://kind.sigs.k8s.io/docs/user/quick-start/#installation)" in result.stdout.str()
+    assert "set STICKY_KIND_DOWNLOAD_URL to a mirror" in result.stdout.str()
+    assert not list((fake.cache / "pytest-sticky" / "kind").glob("kind-*")), "nothing is kept"
 
 
 def test_a_fixed_http_port_that_is_taken_names_its_holder(pytester: pytest.Pytester, fake: FakeKind) -> None:

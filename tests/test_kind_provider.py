@@ -11,10 +11,7 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -172,82 +169,14 @@ def test_kind_on_path_is_preferred(fake: FakeKind) -> None:
     assert found.path == str(fake.bin / "kind") and found.origin == "PATH"
 
 
-def test_without_kind_nor_pytest_kind_ng_the_error_says_what_to_install(
+def test_without_kind_and_without_the_download_the_error_says_what_to_install(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     FakeKind.install(tmp_path, monkeypatch, tools=("docker",))
-    monkeypatch.setitem(sys.modules, "pytest_kind", None)
-    monkeypatch.setitem(sys.modules, "pytest_kind.cluster", None)
     with pytest.raises(MissingTool) as info:
         find_kind()
-    assert "kind is not on PATH and pytest-kind-ng" in str(info.value)
-    assert "pip install 'pytest-sticky[kind]'" in str(info.value)
+    assert "kind is not on PATH and kind v0.33.0 could not be downloaded from http://127.0.0.1:" in str(info.value)
     assert "https://kind.sigs.k8s.io/docs/user/quick-start/#installation" in str(info.value)
-
-
-class _Served:
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        self.requests: list[str] = []
-        served = self
-
-        class Handler(SimpleHTTPRequestHandler):
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-                served.requests.append(self.path)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=str(directory)))
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/{path}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(5)
-
-
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[_Served]:
-    directory = tmp_path / "www"
-    directory.mkdir()
-    server = _Served(directory)
-    yield server
-    server.close()
-
-
-def test_without_kind_on_path_pytest_kind_ng_downloads_its_pinned_kind_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, served: _Served
-) -> None:
-    module = pytest.importorskip("pytest_kind.cluster", reason="pytest-kind-ng (the kind extra) is not installed")
-    fake = FakeKind.install(tmp_path, monkeypatch, tools=("docker",))
-    monkeypatch.chdir(tmp_path)
-    (served.directory / "kind-linux-amd64").write_text(
-        f"#!/bin/sh\nexec '{sys.executable}' '{Path(__file__).parent / 'fakes' / 'kind'}' \"$@\"\n"
-    )
-    monkeypatch.setenv("KIND_DOWNLOAD_URL", served.url("kind-linux-amd64"))
-    found = find_kind()
-    target = fake.cache / "pytest-sticky" / "kind" / f"kind-{module.KIND_VERSION}"
-    assert found.path == str(target)
-    assert f"pinned by pytest-kind-ng ({target})" in found.origin
-    assert os.access(target, os.X_OK)
-    assert fake.commands("kind") == [["kind", "version"]], "the downloaded kind is run once to check it"
-    assert served.requests == ["/kind-linux-amd64"]
-    assert not (tmp_path / ".pytest-kind").exists(), "pytest-kind-ng's scratch directory is removed"
-    assert find_kind().path == str(target)
-    assert served.requests == ["/kind-linux-amd64"], "downloaded once, then taken from the cache"
-
-
-def test_a_failed_download_says_to_install_kind(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, served: _Served
-) -> None:
-    pytest.importorskip("pytest_kind.cluster", reason="pytest-kind-ng (the kind extra) is not installed")
-    FakeKind.install(tmp_path, monkeypatch, tools=("docker",))
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("KIND_DOWNLOAD_URL", served.url("no-such-kind"))
-    with pytest.raises(MissingTool, match=r"pytest-kind-ng could not download kind .*404.*Install kind \(https://kind"):
-        find_kind()
 
 
 # -- the container engine --------------------------------------------------------------------------

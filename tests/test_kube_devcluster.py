@@ -191,7 +191,7 @@ def test_the_ingress_controller_log_tail_is_a_section_of_its_own(kubeconfig: str
         route = IngressRoute(
             ingress_class="nginx",
             base_url="http://127.0.0.1:1/",
-            implementation="ingress-nginx-balanced",
+            product="ingress-nginx",
             controller_namespace=cluster.namespace.name,
             controller_selector="app.kubernetes.io/name=redis",
         )

@@ -45,6 +45,27 @@ def rendered() -> list[tuple[str, dict[str, Any]]]:
             affinity_mode="persistent",
             annotations={"nginx.ingress.kubernetes.io/session-cookie-samesite": "Strict"},
         ),
+        *manifests.ingress_objects(
+            name="hello-default-name",
+            host="hello-default-name.sticky-1.sticky.test",
+            ingress_class="nginx",
+            cookie_name="INGRESSCOOKIE",
+            affinity_mode="balanced",
+            annotations={"nginx.ingress.kubernetes.io/session-cookie-name": None},
+        ),
+        *manifests.ingress_objects(
+            name="hello-change-on-failure",
+            host="hello-change-on-failure.sticky-1.sticky.test",
+            ingress_class="nginx",
+            cookie_name="STICKY",
+            affinity_mode="balanced",
+            annotations={
+                "nginx.ingress.kubernetes.io/session-cookie-change-on-failure": "true",
+                "nginx.ingress.kubernetes.io/session-cookie-samesite": "None",
+                "nginx.ingress.kubernetes.io/session-cookie-conditional-samesite-none": "true",
+                "nginx.ingress.kubernetes.io/session-cookie-secure": "false",
+            },
+        ),
     ]
     return [(f"{o['kind']}/{o['metadata']['name']}", o) for o in objects]
 
@@ -74,3 +95,27 @@ def test_an_ingress_without_affinity_carries_no_affinity_annotation() -> None:
     assert not [k for k in ingresses["hello-plain"] if "affinity" in k or "session-cookie" in k], ingresses
     assert ingresses["hello-cookie"]["nginx.ingress.kubernetes.io/session-cookie-samesite"] == "Strict"
     assert ingresses["hello-cookie"]["nginx.ingress.kubernetes.io/affinity-mode"] == "persistent"
+
+
+def test_the_affinity_annotations_are_spelled_as_ingress_nginx_reads_them() -> None:
+    """internal/ingress/annotations/sessionaffinity/main.go:30-65 (kubernetes/ingress-nginx controller-v1.15.1),
+    with the prefix nginx.ingress.kubernetes.io/; written here, not taken from the code."""
+    ingresses = {o["metadata"]["name"]: o["metadata"]["annotations"] for _, o in rendered() if o["kind"] == "Ingress"}
+    assert ingresses["hello"] == {
+        "nginx.ingress.kubernetes.io/affinity": "cookie",
+        "nginx.ingress.kubernetes.io/affinity-mode": "balanced",
+        "nginx.ingress.kubernetes.io/session-cookie-name": "INGRESSCOOKIE",
+    }
+    assert ingresses["hello-default-name"] == {
+        "nginx.ingress.kubernetes.io/affinity": "cookie",
+        "nginx.ingress.kubernetes.io/affinity-mode": "balanced",
+    }
+    assert ingresses["hello-change-on-failure"] == {
+        "nginx.ingress.kubernetes.io/affinity": "cookie",
+        "nginx.ingress.kubernetes.io/affinity-mode": "balanced",
+        "nginx.ingress.kubernetes.io/session-cookie-name": "STICKY",
+        "nginx.ingress.kubernetes.io/session-cookie-change-on-failure": "true",
+        "nginx.ingress.kubernetes.io/session-cookie-samesite": "None",
+        "nginx.ingress.kubernetes.io/session-cookie-conditional-samesite-none": "true",
+        "nginx.ingress.kubernetes.io/session-cookie-secure": "false",
+    }

@@ -8,6 +8,7 @@ instead of the first CI run on GitHub.
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import tomllib
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
+from pytest_sticky.commands import CommandError, run_command
 from pytest_sticky.options import SETTINGS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,15 +26,13 @@ CI = WORKFLOWS / "ci.yml"
 REUSABLE = WORKFLOWS / "sticky-e2e.yml"
 README = WORKFLOWS / "README.md"
 
-KIND_RELEASE_IMAGES = {
-    # "Images pre-built for this release" in https://github.com/kubernetes-sigs/kind/releases/tag/v0.33.0
-    "v0.33.0": {
-        "kindest/node:v1.37.0@sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5",
-        "kindest/node:v1.36.4@sha256:099e049362a1526b2db71494e1947aae99bd16290d7c895f2b7ea312e3cbfaed",
-        "kindest/node:v1.35.8@sha256:07b2536e30b803ed61d1677a79df6115f798ce64c80f9e22f6ed45afd09323c0",
-        "kindest/node:v1.34.11@sha256:44e222ee2132dab25ff87301682f89eb82c7880ea3a1bf543bfe9708fd08d67d",
-    },
-}
+# "Images pre-built for this release" in https://github.com/kubernetes-sigs/kind/releases/tag/v0.33.0
+# (the same digests are pinned, beside kind v0.33.0, by several unrelated public repositories)
+V1_37 = "kindest/node:v1.37.0@sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5"
+V1_36 = "kindest/node:v1.36.4@sha256:099e049362a1526b2db71494e1947aae99bd16290d7c895f2b7ea312e3cbfaed"
+V1_35 = "kindest/node:v1.35.8@sha256:07b2536e30b803ed61d1677a79df6115f798ce64c80f9e22f6ed45afd09323c0"
+V1_34 = "kindest/node:v1.34.11@sha256:44e222ee2132dab25ff87301682f89eb82c7880ea3a1bf543bfe9708fd08d67d"
+KIND_RELEASE_IMAGES = {"v0.33.0": {V1_37, V1_36, V1_35, V1_34}}
 """Node images by kind release, as the release notes list them; an image is supported only with its release."""
 
 PINNED_IMAGE = re.compile(r"^kindest/node:v\d+\.\d+\.\d+@sha256:[0-9a-f]{64}$")
@@ -69,7 +69,12 @@ def steps(workflow: dict[str, Any]) -> list[dict[str, Any]]:
 def expand(matrix: dict[str, Any]) -> list[dict[str, Any]]:
     """The combinations GitHub Actions runs: the product, less `exclude`, then `include` merged in."""
     keys = [k for k in matrix if k not in ("include", "exclude")]
-    combos = [dict(zip(keys, values, strict=True)) for values in itertools.product(*(matrix[k] for k in keys))]
+    # no base keys (an include-only matrix): no base combination; each include is a job of its own
+    combos = (
+        [dict(zip(keys, values, strict=True)) for values in itertools.product(*(matrix[k] for k in keys))]
+        if keys
+        else []
+    )
     for excluded in matrix.get("exclude", []):
         combos = [c for c in combos if not all(c.get(k) == v for k, v in excluded.items())]
     originals = [dict(c) for c in combos]
@@ -139,20 +144,106 @@ def test_the_node_images_come_from_the_pinned_kind_release() -> None:
     for image in {cell["image"] for cell in e2e_cells()} | {default_image}:
         assert image in listed, f"{image} is not among the images of kind {version}"
 
-    # the newest minors of that release
-    def minor(image: str) -> tuple[int, int]:
-        major, minor_, _ = image.split(":v", 1)[1].split("@", 1)[0].split(".")
-        return int(major), int(minor_)
 
-    used = sorted({minor(cell["image"]) for cell in e2e_cells()}, reverse=True)
-    assert used == sorted({minor(i) for i in listed}, reverse=True)[: len(used)]
+SUPPORTED_KUBERNETES = {
+    # kubernetes/ingress-nginx README.md:52 at controller-v1.15.1 (its last release)
+    "nginx": {"1.31", "1.32", "1.33", "1.34", "1.35"},
+    # Traefik v3.7: the newest node images of kind v0.33.0
+    "traefik": {"1.37", "1.36"},
+}
 
 
-def test_each_node_image_runs_behind_both_ingresses() -> None:
+def minor(image: str) -> str:
+    return ".".join(image.split(":v", 1)[1].split("@", 1)[0].split(".")[:2])
+
+
+def test_the_e2e_cells_are_the_support_matrix() -> None:
+    cells = {(cell["ingress"], cell["k8s"], cell["python"], cell["image"]) for cell in e2e_cells()}
+    assert cells == {
+        ("nginx", "1.35", "3.14", V1_35),
+        ("nginx", "1.34", "3.14", V1_34),
+        ("nginx", "1.34", "3.11", V1_34),
+        ("traefik", "1.37", "3.14", V1_37),
+        ("traefik", "1.36", "3.14", V1_36),
+        ("traefik", "1.36", "3.11", V1_36),
+        ("gateway", "1.37", "3.14", V1_37),
+    }  # fmt: skip
+
+
+def test_each_ingress_runs_only_on_kubernetes_versions_its_maintainers_support() -> None:
     cells = e2e_cells()
     assert {cell["ingress"] for cell in cells} == INGRESSES | {"gateway"}
-    for image in {cell["image"] for cell in cells}:
-        assert {cell["ingress"] for cell in cells if cell["image"] == image} >= INGRESSES, image
+    for cell in (c for c in cells if c["ingress"] != "gateway"):
+        assert minor(cell["image"]) == cell["k8s"], cell
+        assert cell["k8s"] in SUPPORTED_KUBERNETES[cell["ingress"]], cell
+    assert len({cell["k8s"] for cell in cells}) >= 3, "at least three Kubernetes versions overall"
+
+
+def test_the_reusable_workflow_pins_kind_v0_33_0_and_defaults_to_a_version_both_ingresses_support() -> None:
+    workflow = load(REUSABLE)
+    assert workflow["env"]["KIND_VERSION"] == "v0.33.0"
+    assert workflow["env"]["KIND_SHA256"] == "aee6151561422756b764a4ae28e7f44cda5af5a9eead3cc9985112b1de8d8e0d"
+    assert workflow["on"]["workflow_call"]["inputs"]["kind-node-image"]["default"] == V1_35
+
+
+def test_the_plugin_downloads_the_kind_the_workflow_installs() -> None:
+    """Both pins agree (each is also checked against literals: here and in test_kind_binary.py)."""
+    from pytest_sticky.kind import binary
+
+    workflow = load(REUSABLE)
+    assert (binary.KIND_VERSION, binary.KIND_SHA256["linux-amd64"]) == (
+        workflow["env"]["KIND_VERSION"],
+        workflow["env"]["KIND_SHA256"],
+    )
+
+
+def _check_inputs(tmp_path: Path, image: str, ingress: str) -> CommandError | None:
+    """Run the reusable workflow's input check (its bash) as GitHub would; the error, or None."""
+    step = next(s for s in steps(load(REUSABLE)) if s.get("id") == "cell")
+    env = {
+        "PATH": os.environ["PATH"],
+        "IMAGE": image,
+        "INGRESS": ingress,
+        "PYTHON_VERSION": "3.13",
+        "ARTIFACT_NAME": "",
+        "KIND_VERSION": "v0.33.0",
+        "GITHUB_OUTPUT": str(tmp_path / "output"),
+    }
+    try:
+        run_command(["bash", "-e", "-o", "pipefail", "-c", step["run"]], env=env, timeout=30)
+    except CommandError as exc:
+        return exc
+    return None
+
+
+@pytest.mark.parametrize(
+    ("image", "ingress", "refused"),
+    [
+        (V1_36, "nginx", True),
+        (V1_37, "nginx", True),
+        (
+            "kindest/node:v1.35.8@sha256:07b2536e30b803ed61d1677a79df6115f798ce64c80f9e22f6ed45afd09323c0",
+            "nginx",
+            False,
+        ),
+        (
+            "kindest/node:v1.37.0@sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5",
+            "traefik",
+            False,
+        ),
+    ],
+    ids=["nginx-1.36", "nginx-1.37", "nginx-1.35", "traefik-1.37"],
+)
+def test_the_reusable_workflow_refuses_ingress_nginx_outside_its_supported_kubernetes(
+    tmp_path: Path, image: str, ingress: str, refused: bool
+) -> None:
+    error = _check_inputs(tmp_path, image, ingress)
+    if refused:
+        assert error is not None
+        assert "::error::ingress-nginx controller-v1.15.1 supports Kubernetes 1.31-1.35" in error.stdout
+    else:
+        assert error is None, error
+        assert f"-{ingress}-py3.13" in (tmp_path / "output").read_text()
 
 
 def test_one_cell_runs_the_gateway_on_the_newest_image_with_the_newest_python() -> None:
@@ -282,3 +373,19 @@ def test_ci_runs_one_build_per_branch_or_pull_request() -> None:
     concurrency = load(CI)["concurrency"]
     assert "github.ref" in concurrency["group"]
     assert "pull_request.number" in concurrency["group"]
+
+
+def test_the_readmes_support_matrix_is_what_ci_runs() -> None:
+    text = (ROOT / "README.md").read_text()
+    rows = {
+        cells[0]: cells
+        for line in text.splitlines()
+        if line.startswith("| ") and (cells := [c.strip() for c in line.strip("|").split("|")])
+    }
+    names = {"nginx": "ingress-nginx", "traefik": "Traefik (Ingress NGINX provider)"}
+    for ingress, name in names.items():
+        runs = sorted({(c["k8s"], c["image"]) for c in e2e_cells() if c["ingress"] == ingress}, reverse=True)
+        expected = ", ".join(f"{k8s} ({image.split(':', 1)[1].split('@')[0]})" for k8s, image in runs)
+        assert rows[name][2] == expected, f"README support matrix row {name!r}"
+    assert rows["ingress-nginx"][1] == "controller-v1.15.1 (last release; retired)"
+    assert rows["Traefik (Ingress NGINX provider)"][1] == "v3.7.9"

@@ -1,6 +1,6 @@
 """The ``kind`` cluster: a kind cluster (created, or reused) with an ingress controller.
 
-1. find kind (PATH, else pytest-kind-ng's pinned download) and check the container engine runs;
+1. find kind (PATH, else the pinned kind v0.33.0, sha256-checked and cached) and check the engine runs;
 2. under the cluster's lock: reuse the cluster of that name if ``kind get clusters`` lists it,
    else create it from a generated config (host ports -> node 80/443), then record who uses it;
 3. write ``kind get kubeconfig`` to a temporary file and connect to context ``kind-<name>``
@@ -223,7 +223,10 @@ class KindCluster(KubeCluster):
     def description(self) -> str:
         how = "created" if self.node.created else "reused"
         if self.ingress is not None:
-            ingress_text = f"ingress {self.ingress.implementation} at {self.ingress.base_url} ({self.ingress_origin})"
+            ingress_text = (
+                f"ingress {self.ingress.implementation} at {self.ingress.base_url} ({self.ingress_origin}; "
+                f"{self.ingress.expectations()})"
+            )
         elif self.gateway is not None:
             gateway = self.gateway
             ingress_text = f"Gateway {gateway.namespace}/{gateway.name} at {gateway.base_url} ({self.ingress_origin})"
@@ -260,7 +263,11 @@ class KindCluster(KubeCluster):
                 timeout=max(self.config.timeout, INSTALL_TIMEOUT),
             )
         self.ingress = ingress.route(
-            self.config.ingress, http_port=self.node.http_port, affinity_mode=self.config.affinity_mode
+            self.config.ingress,
+            http_port=self.node.http_port,
+            https_port=self.node.https_port,
+            affinity_mode=self.config.affinity_mode,
+            version=ingress.running_version(self.kube, self.config.ingress),
         )
 
     # -- images: with imagePullPolicy Never they come from the local engine ---------------------

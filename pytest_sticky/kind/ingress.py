@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pytest_sticky.behaviours import INGRESS_NGINX, TRAEFIK, release_line
 from pytest_sticky.errors import SetupError
 from pytest_sticky.kind import ingress_nginx, traefik
 from pytest_sticky.kube.connection import Kube
@@ -18,27 +19,44 @@ CONTROLLERS = {
 }
 
 
-def route(ingress: str, *, http_port: int, affinity_mode: str) -> IngressRoute:
-    """How the tests reach the controller: the host port kind maps to the node's port 80."""
+def route(
+    ingress: str, *, http_port: int, affinity_mode: str, https_port: int | None = None, version: str = ""
+) -> IngressRoute:
+    """How the tests reach the controller: the host ports kind maps to the node's ports 80 and 443."""
     base_url = f"http://127.0.0.1:{http_port}/"
+    https_url = f"https://127.0.0.1:{https_port}/" if https_port else ""
     if ingress == "traefik":
         # Traefik's NGINX provider implements cookie affinity in persistent mode only.
         return IngressRoute(
             ingress_class=INGRESS_CLASS,
             base_url=base_url,
-            implementation="traefik-nginx-provider",
+            product=TRAEFIK,
             affinity_mode="persistent",
             controller_namespace=traefik.NAMESPACE,
             controller_selector=traefik.SELECTOR,
+            version=version,
+            https_url=https_url,
         )
     return IngressRoute(
         ingress_class=INGRESS_CLASS,
         base_url=base_url,
-        implementation=f"ingress-nginx-{affinity_mode}",
+        product=INGRESS_NGINX,
         affinity_mode=affinity_mode,
         controller_namespace=ingress_nginx.NAMESPACE,
         controller_selector=ingress_nginx.CONTROLLER_SELECTOR,
+        version=version,
+        https_url=https_url,
     )
+
+
+def running_version(kube: Kube, ingress: str) -> str:
+    """The release line of the controller's image (``3.7`` for ``traefik:v3.7.9``), "" when unknown."""
+    _, namespace, deployment = CONTROLLERS[ingress]
+    try:
+        found = kube.apps.read_namespaced_deployment(deployment, namespace)
+        return release_line(found.spec.template.spec.containers[0].image)
+    except Exception:  # noqa: BLE001 (no version: the table's newest row is used, and the header says so)
+        return ""
 
 
 def check_no_other_controller(kube: Kube, ingress: str, cluster: str) -> None:

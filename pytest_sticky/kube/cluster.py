@@ -14,7 +14,14 @@ from pytest_sticky.kube.app import KubeApp
 from pytest_sticky.kube.connection import Kube, check_reachable, choose_context, connect
 from pytest_sticky.kube.gateway import GatewayRef
 from pytest_sticky.kube.incluster import InClusterClient
-from pytest_sticky.kube.ingress import NGINX_CONTROLLER, IngressRoute, discover_class, published_address, serving_pod
+from pytest_sticky.kube.ingress import (
+    NGINX_CONTROLLER,
+    IngressRoute,
+    discover_class,
+    identified,
+    published_address,
+    serving_pod,
+)
 from pytest_sticky.kube.namespace import RunNamespace, apply
 from pytest_sticky.kube.waits import wait_ready_pods
 from pytest_sticky.waiting import WaitTimeout, wait_until
@@ -217,7 +224,6 @@ class KubeCluster:
         probe = IngressRoute(
             ingress_class=cls.name,
             base_url="",
-            implementation=f"ingress-nginx-{self.affinity_mode}",
             affinity_mode=self.affinity_mode,
         )
         host, annotations = self._create_ingress(app, probe, spec)
@@ -274,12 +280,22 @@ class KubeCluster:
     def _use_ingress(
         self, app: KubeApp, ingress: IngressRoute, host: str, annotations: dict[str, str], spec: AppSpec
     ) -> None:
+        cookie_name = annotations.get(f"{manifests.NGINX_ANNOTATION}session-cookie-name", "INGRESSCOOKIE")
+        if spec.affinity:
+            # what answers decides the expectations, not the IngressClass's controller string
+            ingress = identified(ingress, host, cookie_name)
+            if self.ingress is not None and self.ingress.product != ingress.product:
+                self.ingress = replace(self.ingress, product=ingress.product, identified_by=ingress.identified_by)
+        mode = annotations.get(f"{manifests.NGINX_ANNOTATION}affinity-mode", ingress.affinity_mode)
         app.url = ingress.base_url
         app.ingress = ingress
         app.headers = {"Host": host}
-        app.behaviour = ingress.behaviour
-        app.cookie_name = annotations.get(f"{manifests.NGINX_ANNOTATION}session-cookie-name") if spec.affinity else None
-        app.reached_via = f"Ingress {app.name} (class {ingress.ingress_class}, host {host}) at {ingress.base_url}"
+        app.behaviour = replace(ingress, affinity_mode=mode).behaviour
+        app.cookie_name = cookie_name if spec.affinity else None
+        app.reached_via = (
+            f"Ingress {app.name} (class {ingress.ingress_class}, host {host}) at {ingress.base_url}; "
+            f"{replace(ingress, affinity_mode=mode).expectations()}"
+        )
 
     def _reach(self, service: Any, pods: list[str]) -> tuple[str, str]:
         """How this process reaches the Service, in order of preference: its NodePort on

@@ -7,11 +7,13 @@ header to the controller's address, so no DNS is needed and apps do not share a 
 from __future__ import annotations
 
 import http.client
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from pytest_sticky.behaviours import BEHAVIOURS, AffinityBehaviour
+from pytest_sticky.behaviours import INGRESS_NGINX, AffinityBehaviour, ingress_behaviour
+from pytest_sticky.cookies import find_cookie
+from pytest_sticky.identify import identify_cookie
 
 if TYPE_CHECKING:
     from pytest_sticky.kube.connection import Kube
@@ -27,24 +29,41 @@ class IngressRoute:
     ingress_class: str
     base_url: str
     """Where the controller listens, as seen from the tests, e.g. ``http://127.0.0.1:8080/``."""
-    implementation: str
-    """Key of the controller's row in ``behaviours.BEHAVIOURS``."""
+    product: str = INGRESS_NGINX
+    """``ingress-nginx`` or ``traefik``: with ``version`` and ``affinity_mode``, picks the row of
+    ``behaviours.BEHAVIOURS`` the expectations come from."""
     cookie_name: str = "INGRESSCOOKIE"
     affinity_mode: str = "balanced"
     controller_namespace: str | None = None
     """Where the controller's pods run, for their log tails in failure reports."""
     controller_selector: str | None = None
+    version: str = ""
+    """The controller's release line (``1.15``, ``3.7``), "" when unknown (the table's newest row is used)."""
+    https_url: str = ""
+    """The controller's HTTPS address, "" when the tests cannot reach one."""
+    identified_by: str = "configured"
+    """How the implementation is known: ``configured`` (the options or the installer) or the evidence."""
 
     @property
     def behaviour(self) -> AffinityBehaviour:
-        return BEHAVIOURS[self.implementation]
+        return ingress_behaviour(self.product, version=self.version, mode=self.affinity_mode)
+
+    @property
+    def implementation(self) -> str:
+        """Key of the row in ``behaviours.BEHAVIOURS`` the expectations come from."""
+        return self.behaviour.implementation
+
+    def expectations(self) -> str:
+        """For the run header and report: which implementation and version the expectations came from."""
+        version = "" if self.version else " (version unknown: the newest row)"
+        return f"expectations of {self.behaviour.label}{version}; implementation {self.identified_by}"
 
     def host(self, app: str, namespace: str) -> str:
         return f"{app}.{namespace}.{HOST_SUFFIX}"
 
 
-def serving_pod(base_url: str, host: str, timeout: float = 2.0) -> str | None:
-    """The pod that answers ``GET <base_url's path>`` for ``host`` at the controller, or None."""
+def _get(base_url: str, host: str, timeout: float) -> http.client.HTTPResponse | None:
+    """``GET /`` with ``Host: host`` at the controller (body read), or None when nothing answered."""
     parts = urlsplit(base_url)
     conn_type = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     try:
@@ -53,11 +72,67 @@ def serving_pod(base_url: str, host: str, timeout: float = 2.0) -> str | None:
             conn.request("GET", parts.path or "/", headers={"Host": host})
             response = conn.getresponse()
             response.read()
-            return response.getheader("X-Pod-Name") if response.status == 200 else None
+            return response
         finally:
             conn.close()
     except OSError:
         return None
+
+
+def serving_pod(base_url: str, host: str, timeout: float = 2.0) -> str | None:
+    """The pod that answers ``GET <base_url's path>`` for ``host`` at the controller, or None."""
+    response = _get(base_url, host, timeout)
+    return response.getheader("X-Pod-Name") if response is not None and response.status == 200 else None
+
+
+def affinity_cookie_value(base_url: str, host: str, cookie_name: str, timeout: float = 2.0) -> str | None:
+    """The value of the affinity cookie a fresh client gets from the controller, or None."""
+    response = _get(base_url, host, timeout)
+    if response is None:
+        return None
+    cookie = find_cookie(response.headers.get_all("Set-Cookie") or [], cookie_name)
+    return cookie.value if cookie is not None else None
+
+
+def first_set_cookies(base_url: str, host: str, *, user_agent: str = "pytest-sticky") -> tuple[int, list[str]]:
+    """Status and Set-Cookie headers of one cookie-less ``GET /`` with ``Host: host``. Over HTTPS the
+    TLS server name is ``host`` too and any certificate is accepted (a controller's default one is
+    self-signed): what a browser sends, without the trust decision, which is not what is tested."""
+    import warnings
+
+    import urllib3
+
+    parts = urlsplit(base_url)
+    address = parts.hostname or "127.0.0.1"
+    pool: urllib3.HTTPConnectionPool
+    if parts.scheme == "https":
+        pool = urllib3.HTTPSConnectionPool(
+            address, parts.port, server_hostname=host, cert_reqs="CERT_NONE", assert_hostname=False
+        )
+    else:
+        pool = urllib3.HTTPConnectionPool(address, parts.port)
+    with pool, warnings.catch_warnings():
+        warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
+        response = pool.request(
+            "GET", "/", headers={"Host": host, "User-Agent": user_agent}, retries=False, timeout=10.0
+        )
+    return response.status, list(response.headers.getlist("Set-Cookie"))
+
+
+def identified(route: IngressRoute, host: str, cookie_name: str) -> IngressRoute:
+    """``route`` with the implementation its affinity cookie shows (unchanged when the cookie shows none).
+
+    When the cookie names another product than the one configured, the version is unknown
+    (the configured one was the other product's) and the run says so."""
+    value = affinity_cookie_value(route.base_url, host, cookie_name)
+    found = identify_cookie(value) if value is not None else None
+    if found is None:
+        return route
+    if found.product == route.product:
+        return replace(route, identified_by=f"confirmed: {found.describe()}")
+    return replace(
+        route, product=found.product, version="", identified_by=f"not the one configured: {found.describe()}"
+    )
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from string import Template
 from typing import Any
@@ -77,9 +78,10 @@ def ingress_objects(
     cookie_name: str,
     affinity_mode: str,
     affinity: bool = True,
-    annotations: dict[str, str] | None = None,
+    annotations: Mapping[str, str | None] | None = None,
 ) -> list[dict[str, Any]]:
-    """The app's Ingress: cookie affinity unless ``affinity`` is False, plus ``annotations``."""
+    """The app's Ingress: cookie affinity unless ``affinity`` is False, plus ``annotations`` (an
+    annotation given as None is left out, e.g. ``session-cookie-name`` for the controller's default)."""
     objects = render(
         "ingress",
         name=name,
@@ -95,5 +97,9 @@ def ingress_objects(
             for key, value in meta["annotations"].items()
             if not key.removeprefix(NGINX_ANNOTATION).startswith(AFFINITY_ANNOTATIONS)
         }
-    meta["annotations"].update(annotations or {})
+    for key, value in (annotations or {}).items():
+        if value is None:
+            meta["annotations"].pop(key, None)
+        else:
+            meta["annotations"][key] = value
     return objects

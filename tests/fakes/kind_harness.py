@@ -71,8 +71,8 @@ class FakeKind:
         monkeypatch.setenv("STICKY_FAKE_LOG", str(fake.log))
         monkeypatch.setenv("STICKY_FAKE_STATE", str(fake.state))
         monkeypatch.setenv("XDG_CACHE_HOME", str(fake.cache))
-        # never GitHub: should a test reach pytest-kind-ng's download, it meets a closed local port
-        monkeypatch.setenv("KIND_DOWNLOAD_URL", f"http://127.0.0.1:{closed_port()}/kind-linux-amd64")
+        # never GitHub: should a test reach the pinned kind's download, it meets a closed local port
+        monkeypatch.setenv("STICKY_KIND_DOWNLOAD_URL", f"http://127.0.0.1:{closed_port()}/kind-linux-amd64")
         for name in ("KIND_EXPERIMENTAL_PROVIDER", "PYTEST_XDIST_TESTRUNUID", "STICKY_FAKE_KUBECONFIG"):
             monkeypatch.delenv(name, raising=False)
         return fake
