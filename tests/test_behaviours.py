@@ -125,6 +125,9 @@ def test_every_row_has_a_source() -> None:
         "traefik-3.7",
         "openshift-route",
         "service-clientip",
+        "envoy",
+        "envoy-ring-hash",
+        "envoy-gateway",
     }
     for row in BEHAVIOURS.values():
         assert row.source, row.implementation
