@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 from pytest_sticky import __version__
@@ -34,10 +35,9 @@ def envoy_version(binary: str) -> str:
         done = run_command([binary, "--version"], timeout=30)
     except CommandError as exc:
         return f"Envoy (version unknown: {exc.reason or exc.returncode})"
-    for part in done.stdout.split("/"):
-        if part[:1].isdigit() and part.count(".") == 2:
-            return f"Envoy {part}"
-    return "Envoy (version not understood)"
+    # the line starts with the binary's own path, which may hold other dotted numbers (python3.11.7/...)
+    found = re.search(r"version: [0-9a-f]+/(\d+\.\d+\.\d+)/", done.stdout)
+    return f"Envoy {found.group(1)}" if found else "Envoy (version not understood)"
 
 
 def describe(config: StickyConfig) -> str:

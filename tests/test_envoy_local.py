@@ -177,3 +177,17 @@ def test_the_report_header_names_the_envoy_mode_and_release(pytester: pytest.Pyt
     result = pytester.runpytest(f"--sticky-local-proxy={mode}")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines([f"pytest-sticky *: cluster=local*proxy={mode} (Envoy 1.*.*)*"])
+
+
+def test_the_envoy_release_is_read_past_a_binary_path_with_dotted_numbers(tmp_path: Path) -> None:
+    """`envoy --version` starts with the binary's own path, e.g. inside a pyenv Python 3.11.7."""
+    from pytest_sticky.environment import envoy_version
+
+    fake = tmp_path / "envoy"
+    fake.write_text(
+        "#!/bin/sh\n"
+        "echo '/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages/envoy/_bin/envoy  version: "
+        "9e5580933739775e8bce696a57a2e1bc99368f23/1.40.0/Clean/RELEASE/BoringSSL'\n"
+    )
+    fake.chmod(0o755)
+    assert envoy_version(str(fake)) == "Envoy 1.40.0"
