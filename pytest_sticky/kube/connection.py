@@ -8,6 +8,7 @@ never points it at production.
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -55,8 +56,17 @@ def _contexts(kubeconfig: str | None) -> tuple[list[dict[str, Any]], dict[str, A
     try:
         contexts, active = config.list_kube_config_contexts(config_file=kubeconfig)
     except (config.ConfigException, OSError, TypeError) as exc:
-        where = kubeconfig or "the default kubeconfig (KUBECONFIG or ~/.kube/config)"
-        raise SetupError(f"cannot read {where}: {exc}") from None
+        env = os.environ.get("KUBECONFIG", "")
+        if kubeconfig:
+            where = kubeconfig
+        elif env:
+            where = f"the kubeconfig KUBECONFIG={env}"
+        else:
+            where = "the default kubeconfig ~/.kube/config (KUBECONFIG is not set)"
+        raise SetupError(
+            f"cannot read {where}: {exc}. A Kubernetes cluster needs a kubeconfig with a context for it: "
+            "pass --sticky-kubeconfig=PATH or set KUBECONFIG"
+        ) from None
     return list(contexts or []), active
 
 
