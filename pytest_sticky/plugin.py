@@ -276,13 +276,17 @@ def assert_spread_fixture(request: pytest.FixtureRequest, sticky_app: StickyApp)
 
 
 @pytest.fixture(name="kill_serving_pod")
-def kill_serving_pod_fixture(request: pytest.FixtureRequest, sticky_app: StickyApp) -> Callable[..., KilledPod]:
-    """``kill_serving_pod(cookie_jar=None, app=sticky_app)``: bound to ``sticky_app``."""
+def kill_serving_pod_fixture(
+    request: pytest.FixtureRequest, sticky_app: StickyApp, sticky_config: options.StickyConfig
+) -> Callable[..., KilledPod]:
+    """``kill_serving_pod(cookie_jar=None, app=sticky_app)``: bound to ``sticky_app``; the pod
+    gets ``--sticky-grace-period`` seconds between SIGTERM and SIGKILL."""
     from pytest_sticky.failover import kill_serving_pod
 
     def bound(cookie_jar: RequestsCookieJar | None = None, *, app: StickyApp | None = None, **kw: Any) -> KilledPod:
         target = app or sticky_app
         _watch(request.node, target)
+        kw.setdefault("grace_period", sticky_config.grace_period)
         killed = kill_serving_pod(cookie_jar, app=target, on_records=_recorder(request.node), **kw)
         request.node.stash.setdefault(FAILOVERS_KEY, []).append(
             {

@@ -38,7 +38,12 @@ def make_cluster(config: StickyConfig) -> StickyCluster:
         )
     from pytest_sticky.local.cluster import LocalCluster
 
-    return LocalCluster(proxy=config.local_proxy, app_command=config.app_command or None, ready_timeout=config.timeout)
+    return LocalCluster(
+        proxy=config.local_proxy,
+        app_command=config.app_command or None,
+        ready_timeout=config.timeout,
+        grace_period=config.grace_period,
+    )
 
 
 def existing_ingress(config: StickyConfig) -> IngressRoute | None:
