@@ -84,6 +84,9 @@ def tag(report: pytest.TestReport, exc: BaseException | None, *, strict: bool) -
         return
     kind, reason = found
     report.user_properties.append((PROPERTY, {"kind": kind, "reason": reason}))
+    # shown at the test, as a plain skip's reason (not as "...capabilities.MissingCapability: ...")
+    path, line, _ = report.location
+    report.longrepr = (path, (line or 0) + 1, f"Skipped: {reason}")
     if strict and kind == MISSING:
         report.outcome = "failed"
         report.longrepr = f"{STRICT_PREFIX}: {reason}"
