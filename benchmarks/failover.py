@@ -4,9 +4,11 @@
 the app is wrapped so that the time spent inside ``delete_pod`` is recorded, and the victim's
 exit is watched through a pidfd (which does not reap it), giving three parts:
 
-- ``exit``: from the kill to the process being gone (the app's own shutdown);
-- ``reap``: from there until ``delete_pod`` returns (the plugin waits on a pidfd: well under 1 ms);
-- ``first_answer``: from there to the first successful answer the client saw.
+- ``delete call``: ``delete_pod`` itself (as on Kubernetes it returns once SIGTERM is sent; SIGKILL
+  follows after the grace period);
+- ``exit``: from the deletion to the process being gone (the app's own shutdown);
+- ``first_answer``: from the process being gone to the first successful answer the client saw
+  (answers of the dying process meanwhile do not count).
 """
 
 from __future__ import annotations
@@ -55,16 +57,15 @@ class TimedApp(LocalApp):
 
     def __init__(self, app: LocalApp) -> None:  # shares the started app's state
         self.__dict__.update(app.__dict__)
-        self.deletes: list[tuple[float, float, float | None]] = []
-        """(kill started, delete_pod returned, process exited) per deletion, time.monotonic()."""
+        self.deletes: list[tuple[float, float, ExitWatch | None]] = []
+        """(kill started, delete_pod returned, the victim's exit watch) per deletion, time.monotonic()."""
 
     def delete_pod(self, pod: str, grace_period: float) -> str:
         children = [c for c in running() if c.name == pod and c.alive()]
         watch = ExitWatch(children[0].pid) if len(children) == 1 else None
         start = time.monotonic()
         uid = super().delete_pod(pod, grace_period)
-        returned = time.monotonic()
-        self.deletes.append((start, returned, watch.join() if watch is not None else None))
+        self.deletes.append((start, time.monotonic(), watch))
         return uid
 
 
@@ -73,8 +74,8 @@ class FailoverResults:
     proxy: str
     recovered_s: list[float]
     replaced_s: list[float]
+    delete_call_s: list[float]
     exit_s: list[float]
-    reap_s: list[float]
     first_answer_s: list[float]
     failed_requests: list[int]
     moved: list[str]
@@ -88,9 +89,9 @@ class FailoverResults:
             "recovered_after_s": {**part(self.recovered_s), "samples": [round(s, 4) for s in self.recovered_s]},
             "replaced_after_s": part(self.replaced_s),
             "breakdown_s": {
-                "exit (kill to process gone)": part(self.exit_s),
-                "reap (process gone to delete_pod returned)": part(self.reap_s),
-                "first_answer (delete_pod returned to first good answer)": part(self.first_answer_s),
+                "delete call (delete_pod, SIGTERM sent)": part(self.delete_call_s),
+                "exit (deletion to process gone)": part(self.exit_s),
+                "first_answer (process gone to first good answer)": part(self.first_answer_s),
             },
             "failed_requests_per_failover": Summary.of([float(n) for n in self.failed_requests]).to_json(1),
             "moves": self.moved,
@@ -105,13 +106,14 @@ def measure(*, proxy: str, repetitions: int) -> FailoverResults:
         jar, _, _ = pinned_jar(app)
         for _ in range(repetitions):
             killed = kill_serving_pod(jar, app=timed)
-            start, returned, exited = timed.deletes[-1]
+            start, returned, watch = timed.deletes[-1]
+            exited = watch.join() if watch is not None else None
             results.recovered_s.append(killed.recovered_after)
             results.replaced_s.append(killed.replaced_after)
-            results.first_answer_s.append(start + killed.recovered_after - returned)
+            results.delete_call_s.append(returned - start)
             if exited is not None:
                 results.exit_s.append(exited - start)
-                results.reap_s.append(max(returned - exited, 0.0))  # the watcher thread may wake late
+                results.first_answer_s.append(max(start + killed.recovered_after - exited, 0.0))
             results.failed_requests.append(sum(1 for r in killed.records[1:] if not r.ok))
             results.moved.append(f"{killed.name}->{killed.answered_by}")
     return results

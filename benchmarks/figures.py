@@ -62,9 +62,9 @@ def failover_rows(f: failover.FailoverResults) -> list[Row]:
             goal=Goal("<", 0.5),
             digits=3,
         ),
-        Row("  part: kill -> victim process gone", "ms", _ms(f.exit_s)),
-        Row("  part: process gone -> delete_pod returned", "ms", _ms(f.reap_s)),
-        Row("  part: delete_pod returned -> first good answer", "ms", _ms(f.first_answer_s)),
+        Row("  part: delete_pod call (SIGTERM sent)", "ms", _ms(f.delete_call_s)),
+        Row("  part: deletion -> victim process gone", "ms", _ms(f.exit_s)),
+        Row("  part: process gone -> first good answer", "ms", _ms(f.first_answer_s)),
         Row("replacement ready and routed (replaced_after)", "ms", _ms(f.replaced_s), digits=0),
     ]
 
@@ -74,12 +74,12 @@ def failover_note(f: failover.FailoverResults) -> str:
         return f"{Summary.of(samples).median * 1000:.0f} ms" if samples else "n/a"
 
     return (
-        "On local, delete_pod is synchronous: ChildProcess.stop() sends SIGTERM and returns as soon as a "
-        "pidfd says the process has exited (SIGKILL after the 1 s grace period), and kill_serving_pod sends "
-        "its first request after that. So recovered_after is mostly the victim's own shutdown: "
-        f"{med(f.exit_s)} from SIGTERM to exit (the demo app's handler asks its ThreadingHTTPServer to shut "
-        "down, its serve loop sees that at its next 50 ms poll, then the interpreter exits); then "
-        f"{med(f.reap_s)} until delete_pod returns; then {med(f.first_answer_s)} for the first request, which "
+        "On local, delete_pod returns once SIGTERM is sent, as a pod deletion does "
+        f"({med(f.delete_call_s)}); SIGKILL follows after --sticky-grace-period. kill_serving_pod keeps asking "
+        "meanwhile, and answers of the dying process do not count. So recovered_after is mostly the victim's "
+        f"own shutdown: {med(f.exit_s)} from SIGTERM to exit (the demo app's handler asks its "
+        "ThreadingHTTPServer to shut down, its serve loop sees that at its next 50 ms poll, then the "
+        f"interpreter exits); then {med(f.first_answer_s)} for the first good answer, which "
         "the proxy sends to a live replica (HAProxy: option redispatch; Caddy: retries and its fallback "
         f"policy). The client saw {sum(f.failed_requests)} failed request(s) in {len(f.recovered_s)} failovers. "
         f"The replacement (same name, new port) was ready and routed after {med(f.replaced_s)}; the client "

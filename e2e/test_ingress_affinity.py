@@ -20,6 +20,7 @@ from pytest_sticky import KilledPod
 from pytest_sticky.app import AppSpec, StickyApp
 from pytest_sticky.assertions import check_pinned
 from pytest_sticky.behaviours import ingress_behaviour
+from pytest_sticky.capabilities import missing
 from pytest_sticky.client import RequestRecord, client_for
 from pytest_sticky.cookies import find_cookie, parse_set_cookie
 from pytest_sticky.kube.ingress import first_set_cookies
@@ -40,7 +41,7 @@ COOKIE_ANNOTATIONS = {
 @pytest.fixture(scope="module")
 def ingress_cluster(sticky_cluster: Any) -> Any:
     if getattr(sticky_cluster, "ingress", None) is None:
-        pytest.skip(
+        missing(  # a missing capability of this kind/existing run: fails under --sticky-strict
             "needs an ingress controller: run with --sticky-cluster=kind, or with "
             "--sticky-ingress=nginx|traefik --sticky-ingress-url=URL on an existing cluster that has one"
         )

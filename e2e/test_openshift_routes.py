@@ -27,7 +27,7 @@ from urllib3.exceptions import InsecureRequestWarning
 from pytest_sticky.assertions import check_pinned, requests_to_reach_all
 from pytest_sticky.client import RequestRecord, StickyClient
 from pytest_sticky.cookies import find_cookie
-from pytest_sticky.openshift.routes import COOKIE_NAME_ANNOTATION, read_route, route_url
+from pytest_sticky.openshift.routes import read_route, route_url
 
 pytestmark = pytest.mark.sticky_cluster("openshift")
 
@@ -66,7 +66,7 @@ def test_the_annotated_cookie_name_is_honoured_and_the_jar_holds_no_ip_literal(
     sticky_app: Any, assert_sticky: Callable[..., str], cookie_jar: RequestsCookieJar
 ) -> None:
     route = read_route(sticky_app.project.run, sticky_app.namespace, sticky_app.route.name)
-    assert route["metadata"]["annotations"][COOKIE_NAME_ANNOTATION] == sticky_app.cookie_name
+    assert route["metadata"]["annotations"]["router.openshift.io/cookie_name"] == sticky_app.cookie_name
 
     assert_sticky(cookie_jar, requests=10)
     assert sticky_app.cookie_name in cookie_jar, f"the jar holds {list(cookie_jar.keys())}"

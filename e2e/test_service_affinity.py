@@ -59,28 +59,61 @@ def _until(incluster: Any, url: str, pinned: bool, what: str) -> Counter[str]:
     )
 
 
+# After each wait (``_until`` only says the state was reached once), the assertions are made on a
+# fresh, larger batch: what a client sees from then on, not what the wait already checked.
+CHECK_REQUESTS = 30
+"""With 3 ready pods and no affinity, 30 requests all landing on one pod by chance: 3^-29."""
+
+
+def _ready_pods(app: Any) -> set[str]:
+    pods = set(app.pods())
+    assert len(pods) >= 2, f"affinity can only be shown with two ready pods or more; ready: {sorted(pods)}"
+    return pods
+
+
+def _assert_pinned(incluster: Any, url: str, ready: set[str]) -> str:
+    counts = _batch(incluster, url, CHECK_REQUESTS)
+    assert sum(counts.values()) == CHECK_REQUESTS, counts
+    assert len(counts) == 1, f"{CHECK_REQUESTS} requests to {url} with ClientIP affinity reached {dict(counts)}"
+    (pod,) = counts
+    assert pod in ready, f"answered by {pod}, not one of the app's ready pods {sorted(ready)}"
+    return pod
+
+
+def _assert_spread(incluster: Any, url: str, ready: set[str]) -> None:
+    counts = _batch(incluster, url, CHECK_REQUESTS)
+    assert len(counts) >= 2, f"{CHECK_REQUESTS} requests to {url} without affinity all reached {dict(counts)}"
+    assert set(counts) <= ready, f"answered by {sorted(counts)}; the app's ready pods are {sorted(ready)}"
+
+
 def test_clientip_affinity_holds_for_the_cluster_ip(affinity_app: Any, incluster: Any) -> None:
+    ready = _ready_pods(affinity_app)
     affinity_app.set_session_affinity("ClientIP")
     url = _cluster_ip_url(affinity_app)
-    counts = _until(incluster, url, pinned=True, what=f"ClientIP affinity to hold on {url}")
-    assert sum(counts.values()) == AFFINITY_REQUESTS
+    waited = _until(incluster, url, pinned=True, what=f"ClientIP affinity to hold on {url}")
+    assert _assert_pinned(incluster, url, ready) in waited, "the pod changed after affinity held"
 
 
 def test_clientip_affinity_holds_for_the_node_port(affinity_app: Any, incluster: Any) -> None:
+    ready = _ready_pods(affinity_app)
     affinity_app.set_session_affinity("ClientIP")
     url = _node_port_url(affinity_app)
-    _until(incluster, url, pinned=True, what=f"ClientIP affinity to hold on NodePort {url}")
+    waited = _until(incluster, url, pinned=True, what=f"ClientIP affinity to hold on NodePort {url}")
+    assert _assert_pinned(incluster, url, ready) in waited, "the pod changed after affinity held"
 
 
 def test_switching_affinity_none_to_clientip_and_back(affinity_app: Any, incluster: Any) -> None:
+    ready = _ready_pods(affinity_app)
     url = _cluster_ip_url(affinity_app)
     affinity_app.set_session_affinity("None")
-    spread = _until(incluster, url, pinned=False, what=f"requests to {url} to spread with sessionAffinity None")
+    _until(incluster, url, pinned=False, what=f"requests to {url} to spread with sessionAffinity None")
+    _assert_spread(incluster, url, ready)
     affinity_app.set_session_affinity("ClientIP")
-    pinned = _until(incluster, url, pinned=True, what=f"ClientIP affinity to hold on {url} after switching")
+    _until(incluster, url, pinned=True, what=f"ClientIP affinity to hold on {url} after switching")
+    _assert_pinned(incluster, url, ready)
     affinity_app.set_session_affinity("None")
     _until(incluster, url, pinned=False, what=f"requests to {url} to spread again after switching back")
-    assert len(spread) >= 2 and len(pinned) == 1
+    _assert_spread(incluster, url, ready)
 
 
 def test_clientip_affinity_expires_after_its_timeout(affinity_app: Any, incluster: Any) -> None:

@@ -18,5 +18,6 @@ class MissingTool(SetupError):
 class ClusterUnavailable(StickyError):
     """The chosen cluster cannot be used from this machine (no client, not logged in).
 
-    The ``sticky_cluster`` fixture turns it into a skip; the message says how to make it usable.
+    The ``sticky_cluster`` fixture turns it into an error (never a skip: the cluster was asked for);
+    the message says how to make it usable.
     """

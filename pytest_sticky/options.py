@@ -55,6 +55,13 @@ SETTINGS = (
     ),
     Setting("sticky_timeout", "seconds to wait for the cluster, proxies and pods to be ready", "60"),
     Setting("sticky_report", "write the run's evidence to PATH (.json or .md)", ""),
+    Setting(
+        "sticky_strict",
+        "a test that cannot run for a capability the run's cluster lacks (cookie affinity, an ingress, Redis) "
+        "fails instead of skipping",
+        "false",
+        flag=True,
+    ),
     Setting("sticky_kubeconfig", "kubeconfig file (default: KUBECONFIG, then ~/.kube/config)", ""),
     Setting(
         "sticky_context",
@@ -110,6 +117,8 @@ class StickyConfig:
     app_command: str
     timeout: float
     report: str
+    strict: bool
+    """``--sticky-strict``: a missing capability fails the test instead of skipping it."""
     kubeconfig: str
     context: str
     app_image: str
@@ -186,12 +195,16 @@ def resolve(config: pytest.Config) -> StickyConfig:
             raise pytest.UsageError(f"{where(name)}: must be at least {minimum:g}, not {values[name]}")
         return parsed
 
-    keep = values["sticky_keep_cluster"].lower()
-    if keep not in TRUE_WORDS + FALSE_WORDS:
-        raise pytest.UsageError(
-            f"{where('sticky_keep_cluster')}: {keep!r} is not a boolean; "
-            f"valid values: {', '.join(TRUE_WORDS + FALSE_WORDS[:-1])}"
-        )
+    def boolean(name: str) -> bool:
+        value = values[name].lower()
+        if value not in TRUE_WORDS + FALSE_WORDS:
+            raise pytest.UsageError(
+                f"{where(name)}: {value!r} is not a boolean; valid values: {', '.join(TRUE_WORDS + FALSE_WORDS[:-1])}"
+            )
+        return value in TRUE_WORDS
+
+    keep = boolean("sticky_keep_cluster")
+    strict = boolean("sticky_strict")
     cluster = values["sticky_cluster"]
     local_only = [n for n in ("sticky_local_proxy", "sticky_app_command") if n in sources]
     if cluster != "local" and local_only:
@@ -229,11 +242,12 @@ def resolve(config: pytest.Config) -> StickyConfig:
     return StickyConfig(
         cluster=cluster,
         replicas=int(number("sticky_replicas", int, 1)),
-        keep_cluster=keep in TRUE_WORDS,
+        keep_cluster=keep,
         local_proxy=values["sticky_local_proxy"],
         app_command=values["sticky_app_command"],
         timeout=number("sticky_timeout", float, 1),
         report=report,
+        strict=strict,
         kubeconfig=values["sticky_kubeconfig"],
         context=values["sticky_context"],
         app_image=values["sticky_app_image"],

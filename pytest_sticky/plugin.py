@@ -80,7 +80,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if marker is not None:
         cluster = item.config.stash[CONFIG_KEY].cluster
         if cluster not in marker.args:
-            pytest.skip(f"runs on --sticky-cluster={'|'.join(marker.args)}; this run uses --sticky-cluster={cluster}")
+            from pytest_sticky.capabilities import other_cluster
+
+            other_cluster(f"runs on --sticky-cluster={'|'.join(marker.args)}; this run uses --sticky-cluster={cluster}")
 
 
 @pytest.hookimpl(wrapper=True)
@@ -88,6 +90,10 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
+    if report.skipped and call.excinfo is not None:
+        from pytest_sticky.capabilities import tag
+
+        tag(report, call.excinfo.value, strict=item.config.stash[CONFIG_KEY].strict)
     if call.when == "call":
         _attach_evidence(item, report)
     if report.failed:
@@ -121,20 +127,20 @@ def _attach_evidence(item: pytest.Item, report: pytest.TestReport) -> None:
 # -- fixtures ------------------------------------------------------------------------------------
 
 
-def _or_fail(action: Callable[[], T]) -> T:
-    """Run ``action``; turn pytest-sticky's errors into a failure (or, for a cluster that is
-    not there, a skip) that shows only the message. Raised outside the ``except`` block, so
+def _or_fail(action: Callable[[], T], cluster: str = "") -> T:
+    """Run ``action``; turn pytest-sticky's errors into a failure that shows only the message.
+
+    A cluster that cannot be had is an error too, never a skip: ``--sticky-cluster`` asked for
+    it, and a run that skipped everything would exit 0. Raised outside the ``except`` block, so
     pytest prints no "During handling of the above exception" chain."""
     from pytest_sticky.errors import ClusterUnavailable, StickyError
 
     try:
         return action()
     except ClusterUnavailable as exc:
-        message, skip = str(exc), True
+        message = f"--sticky-cluster={cluster} was asked for but cannot be used: {exc}"
     except StickyError as exc:
-        message, skip = str(exc), False
-    if skip:
-        pytest.skip(f"pytest-sticky: {message}")
+        message = str(exc)
     pytest.fail(f"pytest-sticky: {message}", pytrace=False)
 
 
@@ -144,10 +150,9 @@ def _sticky_requirements(request: pytest.FixtureRequest) -> None:
         return
     app: StickyApp = request.getfixturevalue("sticky_app")
     if app.cookie_name is None:
-        pytest.skip(
-            f"needs cookie affinity, but this run reaches the app through {app.reached_via}: "
-            "install an ingress controller (e.g. ingress-nginx) in the cluster, or use --sticky-cluster=kind|local"
-        )
+        from pytest_sticky.capabilities import missing, no_cookie_affinity
+
+        missing(no_cookie_affinity(app, "this test (marked sticky_cookie)"))
 
 
 @pytest.fixture(scope="session")
@@ -161,11 +166,11 @@ def sticky_cluster(sticky_config: options.StickyConfig) -> Iterator[StickyCluste
     """The cluster the app runs on (``.name`` is the cluster type); torn down after the run."""
     from pytest_sticky.providers import make_cluster
 
-    cluster = _or_fail(lambda: make_cluster(sticky_config))
+    cluster = _or_fail(lambda: make_cluster(sticky_config), sticky_config.cluster)
     try:
         yield cluster
     finally:
-        _or_fail(cluster.close)
+        _or_fail(cluster.close, sticky_config.cluster)
 
 
 def _deploy(cluster: StickyCluster, name: str, replicas: int, store: str) -> StickyApp:
@@ -182,14 +187,18 @@ def sticky_app(sticky_cluster: StickyCluster, sticky_config: options.StickyConfi
 
 @pytest.fixture(scope="session")
 def sticky_app_redis(sticky_cluster: StickyCluster, sticky_config: options.StickyConfig) -> StickyApp:
-    """The demo app with its sessions in Redis (skipped, saying how to get Redis, without it)."""
+    """The demo app with its sessions in Redis (without Redis: a missing capability, saying how to get it)."""
     from pytest_sticky.errors import MissingTool
 
     try:
         sticky_cluster.redis()
     except MissingTool as exc:
-        pytest.skip(str(exc))
-    return _deploy(sticky_cluster, "hello-redis", sticky_config.replicas, "redis")
+        message = str(exc)
+    else:
+        return _deploy(sticky_cluster, "hello-redis", sticky_config.replicas, "redis")
+    from pytest_sticky.capabilities import missing
+
+    missing(f"needs a Redis session store: {message}")
 
 
 @pytest.fixture
@@ -227,6 +236,11 @@ def assert_sticky_fixture(request: pytest.FixtureRequest, sticky_app: StickyApp)
     def bound(cookie_jar: RequestsCookieJar, requests: int = 20, *, app: StickyApp | None = None, **kw: Any) -> str:
         target = app or sticky_app
         _watch(request.node, target)
+        if target.cookie_name is None:
+            # the plugin knows the path: say so, instead of the negative control's guess
+            from pytest_sticky.capabilities import missing, no_cookie_affinity
+
+            missing(no_cookie_affinity(target, "assert_sticky"))
         kw.setdefault("headers", target.headers)  # a Host header when an ingress or router routes by host
         return assert_sticky(
             cookie_jar,
@@ -262,13 +276,17 @@ def assert_spread_fixture(request: pytest.FixtureRequest, sticky_app: StickyApp)
 
 
 @pytest.fixture(name="kill_serving_pod")
-def kill_serving_pod_fixture(request: pytest.FixtureRequest, sticky_app: StickyApp) -> Callable[..., KilledPod]:
-    """``kill_serving_pod(cookie_jar=None, app=sticky_app)``: bound to ``sticky_app``."""
+def kill_serving_pod_fixture(
+    request: pytest.FixtureRequest, sticky_app: StickyApp, sticky_config: options.StickyConfig
+) -> Callable[..., KilledPod]:
+    """``kill_serving_pod(cookie_jar=None, app=sticky_app)``: bound to ``sticky_app``; the pod
+    gets ``--sticky-grace-period`` seconds between SIGTERM and SIGKILL."""
     from pytest_sticky.failover import kill_serving_pod
 
     def bound(cookie_jar: RequestsCookieJar | None = None, *, app: StickyApp | None = None, **kw: Any) -> KilledPod:
         target = app or sticky_app
         _watch(request.node, target)
+        kw.setdefault("grace_period", sticky_config.grace_period)
         killed = kill_serving_pod(cookie_jar, app=target, on_records=_recorder(request.node), **kw)
         request.node.stash.setdefault(FAILOVERS_KEY, []).append(
             {

@@ -25,7 +25,12 @@ def make_cluster(config: StickyConfig) -> StickyCluster:
         return existing_cluster(config, kubeconfig=config.kubeconfig or None, context=config.context or None)
     from pytest_sticky.local.cluster import LocalCluster
 
-    return LocalCluster(proxy=config.local_proxy, app_command=config.app_command or None, ready_timeout=config.timeout)
+    return LocalCluster(
+        proxy=config.local_proxy,
+        app_command=config.app_command or None,
+        ready_timeout=config.timeout,
+        grace_period=config.grace_period,
+    )
 
 
 def existing_cluster(config: StickyConfig, *, kubeconfig: str | None, context: str | None = None) -> KubeCluster:

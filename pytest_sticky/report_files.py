@@ -10,8 +10,14 @@ from typing import Any
 REPORT_FORMATS = (".json", ".md")
 
 
-def document(environment: dict[str, Any], results: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    return {"environment": environment, "tests": results}
+def document(
+    environment: dict[str, Any], results: dict[str, dict[str, Any]], not_run: dict[str, dict[str, str]] | None = None
+) -> dict[str, Any]:
+    """The report: evidence per test, and the tests that did not run (counted per kind, with reasons)."""
+    from pytest_sticky.summary import not_run_counts
+
+    not_run = not_run or {}
+    return {"environment": environment, "tests": results, "not_run": not_run, "not_run_counts": not_run_counts(not_run)}
 
 
 def to_markdown(doc: dict[str, Any]) -> str:
@@ -37,6 +43,14 @@ def to_markdown(doc: dict[str, Any]) -> str:
         lines.append(
             f"| `{name}` | {ev.get('outcome', '')} | {via} | {ev['requests']} | {pods} | {cookies} | {failovers} |"
         )
+    not_run = doc.get("not_run") or {}
+    if not_run:
+        counts = ", ".join(f"{n} {kind}" for kind, n in doc.get("not_run_counts", {}).items())
+        lines += ["", f"**Not run: {counts}**", "", "| test | why | outcome |", "|---|---|---|"]
+        for nodeid, entry in not_run.items():
+            name = nodeid.replace("|", "\\|")
+            reason = entry["reason"].replace("|", "\\|")
+            lines.append(f"| `{name}` | {entry['kind']}: {reason} | {entry.get('outcome', '')} |")
     return "\n".join(lines) + "\n"
 
 

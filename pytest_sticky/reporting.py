@@ -17,10 +17,19 @@ class EvidenceCollector:
         self.config = config
         self.sticky = sticky
         self.results: dict[str, dict[str, Any]] = {}
+        self.not_run: dict[str, dict[str, str]] = {}
+        """Tests that could not run (a missing capability, another cluster type): kind and reason."""
         self.is_worker = hasattr(config, "workerinput")
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if report.when != "call" or not report.user_properties:
+        if not report.user_properties:
+            return
+        from pytest_sticky import capabilities
+
+        not_run = capabilities.from_report(report.user_properties)
+        if not_run is not None:
+            self.not_run[report.nodeid] = {**not_run, "outcome": report.outcome}
+        if report.when != "call":
             return
         from pytest_sticky.evidence import from_report
 
@@ -34,25 +43,35 @@ class EvidenceCollector:
         return describe(self.sticky)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if not self.results or self.is_worker:
+        if not (self.results or self.not_run) or self.is_worker:
             return
-        from pytest_sticky.summary import render
+        from pytest_sticky.summary import render, render_not_run
 
         verbosity = self.config.get_verbosity()
         if verbosity >= 0:
             terminalreporter.write_sep("=", "sticky sessions")
-        for line in render(self.header(), self.results, verbose=verbosity):
+        if self.results:
+            for line in render(self.header(), self.results, verbose=verbosity):
+                terminalreporter.write_line(line)
+        for line in render_not_run(self.not_run, strict=self.sticky.strict, verbose=verbosity):
             terminalreporter.write_line(line)
 
     def pytest_sessionfinish(self) -> None:
-        if self.is_worker or (not self.results and not self.sticky.report):
+        if self.is_worker or (not self.results and not self.not_run and not self.sticky.report):
             return
         from pytest_sticky.report_files import append_github_summary, document, write
 
         doc = document(
-            {"header": self.header(), "cluster": self.sticky.cluster, "replicas": self.sticky.replicas}, self.results
+            {
+                "header": self.header(),
+                "cluster": self.sticky.cluster,
+                "replicas": self.sticky.replicas,
+                "strict": self.sticky.strict,
+            },
+            self.results,
+            self.not_run,
         )
         if self.sticky.report:
             write(Path(self.sticky.report), doc)
-        if self.results:
+        if self.results or self.not_run:
             append_github_summary(doc)

@@ -52,3 +52,37 @@ def render(header: str, results: dict[str, dict[str, Any]], *, verbose: int) -> 
         else:
             lines.extend(bars(ev["distribution"]))
     return lines
+
+
+def not_run_counts(not_run: dict[str, dict[str, str]]) -> dict[str, int]:
+    """How many tests did not run, per kind (``missing capability``, ``another cluster type``)."""
+    counts: dict[str, int] = {}
+    for entry in not_run.values():
+        counts[entry["kind"]] = counts.get(entry["kind"], 0) + 1
+    return counts
+
+
+def render_not_run(not_run: dict[str, dict[str, str]], *, strict: bool, verbose: int) -> list[str]:
+    """The tests that could not run: counted always, listed with their reasons unless ``-q``."""
+    from pytest_sticky.capabilities import MISSING, OTHER_CLUSTER
+
+    if not not_run:
+        return []
+    counts = not_run_counts(not_run)
+    missing = counts.get(MISSING, 0)
+    other = counts.get(OTHER_CLUSTER, 0)
+    parts = []
+    if missing:
+        verdict = "failed (--sticky-strict)" if strict else "skipped; --sticky-strict fails them"
+        parts.append(f"{missing} not run for a missing capability ({verdict})")
+    if other:
+        parts.append(f"{other} for another cluster type (skipped)")
+    line = "; ".join(parts)
+    if verbose < 0:
+        return [f"pytest-sticky: {line}"]
+    lines = ["", line]
+    for kind in (MISSING, OTHER_CLUSTER):
+        for nodeid, entry in not_run.items():
+            if entry["kind"] == kind:
+                lines.append(f"  {kind}: {nodeid}: {entry['reason']}")
+    return lines

@@ -17,6 +17,7 @@ _DEFAULTS = StickyConfig(
     app_command="",
     timeout=60,
     report="",
+    strict=False,
     kubeconfig="",
     context="",
     image_pull_policy="IfNotPresent",

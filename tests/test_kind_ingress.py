@@ -20,9 +20,7 @@ from kubernetes.client.exceptions import ApiException
 from pytest_sticky.errors import SetupError
 from pytest_sticky.kind import ingress, ingress_nginx
 from pytest_sticky.waiting import WaitAborted
-
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "upstream"
-PINNED_COPY = REFERENCE / "ingress-nginx-controller-v1.15.1-kind-deploy.yaml"
+from tests.pinned import Unavailable, pinned_manifest
 
 
 class Server:
@@ -61,10 +59,15 @@ def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
 
 
 @pytest.fixture
-def pinned_copy() -> Path:
-    if not PINNED_COPY.exists():
-        pytest.skip(f"the shared reference copy is missing: {PINNED_COPY}")
-    return PINNED_COPY
+def pinned_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The pinned manifest as a file (the shared copy, else the plugin's verified download)."""
+    try:
+        data, _ = pinned_manifest()
+    except Unavailable as exc:
+        pytest.skip(str(exc))
+    path = tmp_path_factory.mktemp("pinned") / "ingress-nginx-controller-v1.15.1-kind-deploy.yaml"
+    path.write_bytes(data)
+    return path
 
 
 def test_a_manifest_with_the_wrong_checksum_is_refused(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:

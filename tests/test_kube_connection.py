@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pytest_sticky.errors import SetupError
-from pytest_sticky.kube.connection import TEST_CONTEXT_PATTERN, choose_context, connect
+from pytest_sticky.kube.connection import choose_context, connect, looks_like_a_test_cluster
 
 SUITE = """
 def test_app(sticky_app):
@@ -42,14 +42,60 @@ current-context: {current}
     return path
 
 
-@pytest.mark.parametrize("name", ["kind-pytest-sticky", "k3d-dev", "minikube", "sticky-devcluster", "team-test", "ci"])
+TEST_CLUSTERS = [
+    "kind-x",
+    "kind-pytest-sticky",
+    "k3d-dev",
+    "minikube",
+    "my-test-cluster",
+    "team-test",
+    "ci",
+    "ci_runner",
+    "sticky-devcluster",
+    "devcluster",
+    "dev_eu",
+    "eu.dev",
+    "TEST-Cluster",
+]
+NOT_TEST_CLUSTERS = [
+    "prod",
+    "prod-eu",
+    "latest-prod",
+    "attestation-prod",
+    "contest",
+    "cities",
+    "circus",
+    "devops-prod",
+    "protest",
+    "testament",
+    "stickyprod",
+    "kindred-prod",
+    "arn:aws:eks:eu-west-1:1:cluster/payments",
+    "gke_shop_europe",
+]
+
+
+@pytest.mark.parametrize("name", TEST_CLUSTERS)
 def test_test_cluster_names_are_recognised(name: str) -> None:
-    assert TEST_CONTEXT_PATTERN.search(name)
+    assert looks_like_a_test_cluster(name)
 
 
-@pytest.mark.parametrize("name", ["prod-eu", "arn:aws:eks:eu-west-1:1:cluster/payments", "gke_shop_europe", "circus"])
+@pytest.mark.parametrize("name", NOT_TEST_CLUSTERS)
 def test_other_names_are_not(name: str) -> None:
-    assert not TEST_CONTEXT_PATTERN.search(name)
+    assert not looks_like_a_test_cluster(name)
+
+
+@pytest.mark.parametrize("name", ["latest-prod", "attestation-prod", "contest"])
+def test_a_current_context_with_test_inside_a_word_is_refused(tmp_path: Path, name: str) -> None:
+    kubeconfig = write_kubeconfig(tmp_path / "kc", current=name, contexts=[name], server="https://127.0.0.1:1")
+    with pytest.raises(SetupError, match=rf"refusing to use current-context '{name}'.*--sticky-context={name}"):
+        choose_context(str(kubeconfig), None)
+
+
+@pytest.mark.parametrize("name", ["sticky-devcluster", "kind-x", "dev_eu"])
+def test_a_test_cluster_current_context_is_used(tmp_path: Path, name: str) -> None:
+    kubeconfig = write_kubeconfig(tmp_path / "kc", current=name, contexts=[name], server="https://127.0.0.1:1")
+    assert choose_context(str(kubeconfig), None) == name
 
 
 def test_a_production_looking_current_context_is_refused(tmp_path: Path) -> None:

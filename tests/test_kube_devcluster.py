@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -21,7 +23,15 @@ from pytest_sticky.kube.cluster import KubeCluster
 from pytest_sticky.kube.manifests import Images
 from pytest_sticky.kube.namespace import RUN_LABEL
 from pytest_sticky.waiting import WaitAborted, wait_until
-from tests.devcluster import APP_IMAGE, CONTEXT, REDIS_IMAGE, cluster_args
+from tests.devcluster import (
+    APP_IMAGE,
+    CONTEXT,
+    REDIS_IMAGE,
+    TEST_OBJECT_LABEL,
+    cluster_args,
+    cluster_scoped_objects,
+    owner,
+)
 
 LAB_IMAGES = Images(app=APP_IMAGE, redis=REDIS_IMAGE, pull_policy="Never")
 
@@ -203,20 +213,36 @@ def test_the_ingress_controller_log_tail_is_a_section_of_its_own(kubeconfig: str
     assert "Ready to accept connections" in sections[controller[0]]
 
 
+@contextlib.contextmanager
+def ingress_classes(admin: Any, *controllers: str) -> Iterator[list[str]]:
+    """Default IngressClasses (uniquely named; no controller runs), removed even when the test fails."""
+    made: list[str] = []
+    try:
+        for controller in controllers:
+            name = f"sticky-test-{secrets.token_hex(4)}"
+            admin.networking.create_ingress_class(
+                {
+                    "metadata": {
+                        "name": name,
+                        "labels": {TEST_OBJECT_LABEL: owner()},
+                        "annotations": {"ingressclass.kubernetes.io/is-default-class": "true"},
+                    },
+                    "spec": {"controller": controller},
+                }
+            )
+            made.append(name)
+        yield made
+    finally:
+        for name in made:
+            admin.networking.delete_ingress_class(name)
+
+
 @pytest.fixture
 def default_ingress_class(admin: Any, request: pytest.FixtureRequest) -> Iterator[str]:
-    """A default IngressClass with the controller named by the test's parameter (no controller runs)."""
-    name = f"sticky-test-{os.getpid()}"
-    admin.networking.create_ingress_class(
-        {
-            "metadata": {"name": name, "annotations": {"ingressclass.kubernetes.io/is-default-class": "true"}},
-            "spec": {"controller": request.param},
-        }
-    )
-    try:
+    """A default IngressClass with the controller named by the test's parameter; while it exists no
+    other test (of any process using the devcluster) has one, so discovery can only find this one."""
+    with cluster_scoped_objects(admin), ingress_classes(admin, request.param) as (name,):
         yield name
-    finally:
-        admin.networking.delete_ingress_class(name)
 
 
 @pytest.mark.parametrize("default_ingress_class", ["example.com/unknown-controller"], indirect=True)
@@ -248,3 +274,23 @@ def test_an_ingress_class_without_a_running_controller_gets_an_ingress_but_the_s
     assert ingresses[0].metadata.annotations["nginx.ingress.kubernetes.io/affinity"] == "cookie"
     assert app.reached_via.endswith("was created, but no address was published for it within 30 s"), app.reached_via
     assert app.cookie_name is None and app.url.startswith("http://127.0.0.1:")
+
+
+def test_several_default_ingress_classes_are_not_guessed_between(kubeconfig: str, admin: Any) -> None:
+    with cluster_scoped_objects(admin), ingress_classes(admin, "k8s.io/ingress-nginx", "k8s.io/ingress-nginx") as made:
+        cluster = make_cluster(kubeconfig, discover_ingress=True)
+        try:
+            app = cluster.deploy_app(AppSpec(name="hello", replicas=1))
+            ingresses = cluster.kube.networking.list_namespaced_ingress(cluster.namespace.name).items
+        finally:
+            cluster.close()
+    assert ingresses == [], "no Ingress of a guessed class"
+    assert app.reached_via.startswith("Service hello NodePort 127.0.0.1:"), app.reached_via
+    assert f"IngressClasses {', '.join(sorted(made))} are all marked default" in app.reached_via, app.reached_via
+    assert app.cookie_name is None
+
+
+def test_the_tests_ingress_classes_are_gone_after_them(admin: Any) -> None:
+    """Nothing a test of this process made is left (the cleanup of the ones above ran)."""
+    left = admin.networking.list_ingress_class(label_selector=f"{TEST_OBJECT_LABEL}={owner()}").items
+    assert [c.metadata.name for c in left] == []

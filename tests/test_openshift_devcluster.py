@@ -18,7 +18,6 @@ from pytest_sticky.app import AppSpec
 from pytest_sticky.kube.connection import Kube
 from pytest_sticky.kube.namespace import RUN_LABEL
 from pytest_sticky.openshift.cluster import OpenShiftCluster, make_openshift_cluster
-from pytest_sticky.openshift.routes import COOKIE_NAME_ANNOTATION
 from pytest_sticky.openshift.runner import OcError
 from tests.devcluster import CONTEXT
 from tests.fakes.openshift_helpers import FakeOc, logged_in_kubeconfig, sticky_config
@@ -87,7 +86,7 @@ def test_the_app_runs_in_a_project_of_its_own_behind_a_route_and_the_project_is_
         sent = [o["kind"] for call in fake_oc.calls() if call["argv"][0] == "create" for o in call["stdin"]["items"]]
         assert sent == ["ConfigMap", "Service", "Service", "StatefulSet", "Route"]
         (route,) = fake_oc.sent("Route")
-        assert route["metadata"]["annotations"] == {COOKIE_NAME_ANNOTATION: "sticky_hello"}
+        assert route["metadata"]["annotations"] == {"router.openshift.io/cookie_name": "sticky_hello"}
         assert route["spec"]["to"]["name"] == "hello"
 
         old = app.pod_uid("hello-1")  # kill a pod the way kill_serving_pod does

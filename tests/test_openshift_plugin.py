@@ -1,4 +1,9 @@
-"""``--sticky-cluster=openshift`` through the plugin: a machine that cannot use OpenShift skips."""
+"""``--sticky-cluster=openshift`` through the plugin: a machine that cannot use OpenShift is an error.
+
+Asked for explicitly, a cluster that cannot be had must not turn into a green run of skips: the
+tests that need it error, naming what is missing, and pytest exits non-zero (in every mode, not
+only under ``--sticky-strict``).
+"""
 
 from __future__ import annotations
 
@@ -24,7 +29,7 @@ def test_needs_nothing():
 """
 
 
-def test_without_oc_the_cluster_tests_are_skipped_saying_how_to_install_it(
+def test_without_oc_the_cluster_tests_error_saying_how_to_install_it(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.delenv("OPENSHIFT_CLIENT_PYTHON_DEFAULT_OC_PATH", raising=False)
@@ -32,19 +37,27 @@ def test_without_oc_the_cluster_tests_are_skipped_saying_how_to_install_it(
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
     pytester.makepyfile(TESTS)
-    result = pytester.runpytest("--sticky-cluster=openshift", "-rs")
-    result.assert_outcomes(passed=1, skipped=2)
+    result = pytester.runpytest("--sticky-cluster=openshift", "-rE")
+    result.assert_outcomes(passed=1, errors=2)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(
-        ["SKIPPED [[]1] *pytest-sticky: --sticky-cluster=openshift needs the oc client*mirror.openshift.com*"] * 2
+        [
+            "pytest-sticky: --sticky-cluster=openshift was asked for but cannot be used: "
+            "--sticky-cluster=openshift needs the oc client*mirror.openshift.com*"
+        ]
     )
 
 
-def test_not_logged_in_the_cluster_tests_are_skipped_saying_how_to_log_in(
+def test_not_logged_in_the_cluster_tests_error_saying_how_to_log_in(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     fake = FakeOc(tmp_path, monkeypatch, user="")
     pytester.makepyfile(TESTS)
-    result = pytester.runpytest("--sticky-cluster=openshift", "-rs")
-    result.assert_outcomes(passed=1, skipped=2)
-    result.stdout.fnmatch_lines(["SKIPPED [[]1] *You must be logged in*oc login --server=*--token=*"] * 2)
+    result = pytester.runpytest("--sticky-cluster=openshift", "-rE")
+    result.assert_outcomes(passed=1, errors=2)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        ["pytest-sticky: --sticky-cluster=openshift was asked for but cannot be used: `oc whoami` failed*"]
+    )
+    result.stdout.fnmatch_lines(["*You must be logged in*oc login --server=*--token=*"])
     assert fake.argvs() == [["whoami"]]

@@ -11,8 +11,6 @@ import pytest
 from pytest_sticky.errors import SetupError
 from pytest_sticky.openshift.project import RunProject
 from pytest_sticky.openshift.routes import (
-    COOKIE_NAME_ANNOTATION,
-    SAME_SITE_ANNOTATION,
     RouteSpec,
     admitted_host,
     read_route,
@@ -23,6 +21,12 @@ from pytest_sticky.openshift.routes import (
 from pytest_sticky.openshift.runner import OcError, permission_hint
 from pytest_sticky.openshift.session import login
 from tests.fakes.openshift_helpers import FakeOc
+
+# Upstream's names, written here independently of the code's constants (openshift/router
+# images/router/haproxy/conf/haproxy-config.template; openshift-docs nw-route-specific-annotations):
+# a typo made consistently in the code and the templates fails these tests.
+COOKIE_NAME_ANNOTATION = "router.openshift.io/cookie_name"
+SAME_SITE_ANNOTATION = "router.openshift.io/cookie-same-site"
 
 pytest.importorskip(
     "openshift_client", reason="the OpenShift provider needs openshift-client: pip install '.[openshift]'"

@@ -17,12 +17,16 @@ import pytest
 from pytest_sticky.fixture_files import fixtures_dir
 from pytest_sticky.kube.manifests import Images, app_objects
 from pytest_sticky.openshift.routes import (
-    COOKIE_NAME_ANNOTATION,
-    DISABLE_COOKIES_ANNOTATION,
-    SAME_SITE_ANNOTATION,
     RouteSpec,
     render_route,
 )
+
+# Upstream's names, written here independently of the code's constants (openshift/router
+# images/router/haproxy/conf/haproxy-config.template; openshift-docs nw-route-specific-annotations):
+# a typo made consistently in the code and the templates fails these tests.
+COOKIE_NAME_ANNOTATION = "router.openshift.io/cookie_name"
+SAME_SITE_ANNOTATION = "router.openshift.io/cookie-same-site"
+DISABLE_COOKIES_ANNOTATION = "haproxy.router.openshift.io/disable_cookies"
 
 TOP_LEVEL = {"apiVersion", "kind", "metadata", "spec", "status"}
 SPEC_FIELDS = {"host", "subdomain", "path", "to", "alternateBackends", "port", "tls", "wildcardPolicy"}

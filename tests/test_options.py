@@ -16,6 +16,7 @@ SETTINGS = [
     ("sticky_cluster", "cluster", "local", "local"),
     ("sticky_replicas", "replicas", "2", 2),
     ("sticky_keep_cluster", "keep_cluster", "true", True),
+    ("sticky_strict", "strict", "true", True),
     ("sticky_local_proxy", "local_proxy", "caddy", "caddy"),
     ("sticky_app_command", "app_command", "my-app --port {port}", "my-app --port {port}"),
     ("sticky_timeout", "timeout", "7.5", 7.5),
@@ -24,7 +25,7 @@ SETTINGS = [
 
 def _cli(name: str, value: str) -> str:
     option = "--" + name.replace("_", "-")
-    return option if name == "sticky_keep_cluster" else f"{option}={value}"
+    return option if name in ("sticky_keep_cluster", "sticky_strict") else f"{option}={value}"
 
 
 @pytest.mark.parametrize("source", ["command line", "ini", "env"])

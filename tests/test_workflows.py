@@ -282,6 +282,7 @@ def test_the_reusable_workflow_runs_pytest_on_kind_with_a_report() -> None:
     command = all_steps[kind_pytest_step(all_steps)]["run"]
     for part in (
         "--sticky-cluster=kind",
+        "--sticky-strict",
         '--sticky-kind-image="$IMAGE"',
         '--sticky-ingress="$INGRESS"',
         "--sticky-report=",

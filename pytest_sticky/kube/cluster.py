@@ -16,7 +16,9 @@ from pytest_sticky.kube.gateway import GatewayRef
 from pytest_sticky.kube.incluster import InClusterClient
 from pytest_sticky.kube.ingress import (
     NGINX_CONTROLLER,
+    DiscoveredClass,
     IngressRoute,
+    NoClass,
     discover_class,
     identified,
     published_address,
@@ -66,8 +68,11 @@ class KubeCluster:
         self.kube: Kube = connect(kubeconfig, chosen)
         self.server_version = check_reachable(self.kube)
         self.namespace = RunNamespace(self.kube)
-        self.discovered = discover_class(self.kube) if ingress is None and discover_ingress else None
+        found = discover_class(self.kube) if ingress is None and discover_ingress else NoClass("no ingress")
+        self.discovered = found if isinstance(found, DiscoveredClass) else None
         """An IngressClass found in the cluster: the apps get an Ingress of it, used when it answers."""
+        self.no_ingress = found.reason if isinstance(found, NoClass) else ""
+        """Why the apps are reached through their Service when no class was found."""
         self._redis_addr: str | None = None
         self._client: InClusterClient | None = None
         self._apps: list[KubeApp] = []
@@ -135,7 +140,7 @@ class KubeCluster:
         elif self.ingress is not None:
             self._route_through_ingress(app, self.ingress, ready, spec)
         else:
-            why_not = self._try_discovered_ingress(app, ready, spec) if self.discovered else "no ingress"
+            why_not = self._try_discovered_ingress(app, ready, spec) if self.discovered else self.no_ingress
             if why_not != "":  # "" means the discovered ingress now routes the app
                 app.url, app.reached_via = self._reach(service, ready)
                 if why_not:

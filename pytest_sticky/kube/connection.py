@@ -1,22 +1,38 @@
 """Connecting to a cluster: which context, whether it is safe to use, and readable API errors.
 
 The suite runs only against a context the user named explicitly (``--sticky-context``) or whose
-name carries a test marker (see ``TEST_CONTEXT_PATTERN``), so that a stray current-context never
-points it at production.
+name marks a test cluster (see ``looks_like_a_test_cluster``), so that a stray current-context
+never points it at production.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from pytest_sticky.errors import SetupError
 
-TEST_CONTEXT_PATTERN = re.compile(r"^(kind-|k3d-|minikube$)|test|sticky|devcluster|(^|[-_.])ci([-_.]|$)")
-"""Context names that are clearly test clusters: kind-*, k3d-*, minikube, or containing
-``test``, ``sticky``, ``devcluster`` or a ``ci`` word."""
+TEST_CONTEXT_PREFIXES = ("kind-", "k3d-")
+"""Contexts kind and k3d write for the clusters they create."""
+TEST_CONTEXT_WORDS = frozenset({"test", "ci", "sticky", "dev", "devcluster", "minikube"})
+"""Whole words (between separators) that mark a test cluster: never a substring, so that
+``latest-prod``, ``attestation-prod``, ``contest`` or ``cities`` are not taken for one."""
+WORD_SEPARATORS = re.compile(r"[-_.:/@]+")
+TEST_CONTEXT_RULE = (
+    f"a name starting with {' or '.join(TEST_CONTEXT_PREFIXES)}, or with one of the words "
+    f"{', '.join(sorted(TEST_CONTEXT_WORDS))} between separators (- _ . : / @)"
+)
+
+
+def looks_like_a_test_cluster(context: str) -> bool:
+    """Whether a context's name marks a test cluster (prefix or whole word, case-insensitive)."""
+    name = context.lower()
+    if name.startswith(TEST_CONTEXT_PREFIXES):
+        return True
+    return not TEST_CONTEXT_WORDS.isdisjoint(WORD_SEPARATORS.split(name))
 
 
 @dataclass
@@ -40,8 +56,17 @@ def _contexts(kubeconfig: str | None) -> tuple[list[dict[str, Any]], dict[str, A
     try:
         contexts, active = config.list_kube_config_contexts(config_file=kubeconfig)
     except (config.ConfigException, OSError, TypeError) as exc:
-        where = kubeconfig or "the default kubeconfig (KUBECONFIG or ~/.kube/config)"
-        raise SetupError(f"cannot read {where}: {exc}") from None
+        env = os.environ.get("KUBECONFIG", "")
+        if kubeconfig:
+            where = kubeconfig
+        elif env:
+            where = f"the kubeconfig KUBECONFIG={env}"
+        else:
+            where = "the default kubeconfig ~/.kube/config (KUBECONFIG is not set)"
+        raise SetupError(
+            f"cannot read {where}: {exc}. A Kubernetes cluster needs a kubeconfig with a context for it: "
+            "pass --sticky-kubeconfig=PATH or set KUBECONFIG"
+        ) from None
     return list(contexts or []), active
 
 
@@ -56,10 +81,10 @@ def choose_context(kubeconfig: str | None, requested: str | None) -> str:
     if active is None:
         raise SetupError("the kubeconfig has no current-context; name one with --sticky-context")
     name: str = active["name"]
-    if not TEST_CONTEXT_PATTERN.search(name):
+    if not looks_like_a_test_cluster(name):
         raise SetupError(
             f"refusing to use current-context {name!r}: it does not look like a test cluster "
-            f"(names matching {TEST_CONTEXT_PATTERN.pattern!r} do). Name it explicitly with "
+            f"({TEST_CONTEXT_RULE} does). Name it explicitly with "
             f"--sticky-context={name} if this cluster is meant for tests."
         )
     return name

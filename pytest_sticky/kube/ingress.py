@@ -141,16 +141,33 @@ class DiscoveredClass:
     controller: str
 
 
-def discover_class(kube: Kube) -> DiscoveredClass | None:
-    """The cluster's default IngressClass, or its only one; None when there is none to use."""
+@dataclass(frozen=True)
+class NoClass:
+    """Why no IngressClass was chosen (said in the run's "reached via")."""
+
+    reason: str
+
+
+def discover_class(kube: Kube) -> DiscoveredClass | NoClass:
+    """The cluster's default IngressClass, or its only one; else why none is used.
+
+    Several classes marked default is ambiguous (Kubernetes' admission then refuses Ingresses
+    that name no class): pytest-sticky does not guess among them.
+    """
     try:
         classes = kube.networking.list_ingress_class().items
     except Exception:  # noqa: BLE001 (no permission to list them: behave as if there were none)
-        return None
+        return NoClass("no ingress (the IngressClasses cannot be listed)")
     default = [c for c in classes if (c.metadata.annotations or {}).get(DEFAULT_CLASS_ANNOTATION, "").lower() == "true"]
+    if len(default) > 1:
+        names = ", ".join(sorted(c.metadata.name for c in default))
+        return NoClass(
+            f"no ingress: IngressClasses {names} are all marked default, and pytest-sticky does not guess; name "
+            "one with --sticky-ingress=nginx|traefik --sticky-ingress-class=NAME --sticky-ingress-url=URL"
+        )
     chosen = default or (classes if len(classes) == 1 else [])
     if not chosen:
-        return None
+        return NoClass("no ingress")
     return DiscoveredClass(chosen[0].metadata.name, chosen[0].spec.controller)
 
 

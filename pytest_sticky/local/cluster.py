@@ -81,7 +81,10 @@ class LocalCluster:
         app_command: str | None = None,
         ready_timeout: float = 30.0,
         workdir: Path | None = None,
+        grace_period: float = 1.0,
     ) -> None:
+        self.grace_period = grace_period
+        """Seconds between SIGTERM and SIGKILL for a replica (``--sticky-grace-period``)."""
         self.proxy_kind, self.proxy_binary = choose_proxy(proxy)
         self.app_command = shlex.split(app_command) if app_command else [sys.executable, str(demo_app_script())]
         self.ready_timeout = ready_timeout
@@ -125,6 +128,7 @@ class LocalCluster:
             log_dir=self.workdir,
             ready_timeout=self.ready_timeout,
             on_change=on_change,
+            grace_period=self.grace_period,
         )
         try:
             replicas.start()

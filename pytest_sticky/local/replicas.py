@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import itertools
+import signal
 import threading
 import time
 import weakref
@@ -73,8 +74,11 @@ class LocalStatefulSet:
         log_dir: Path,
         ready_timeout: float,
         on_change: Callable[[list[Endpoint]], None],
+        grace_period: float = 1.0,
     ) -> None:
         self.name = name
+        self.grace_period = grace_period
+        """``terminationGracePeriodSeconds``: SIGTERM, then SIGKILL this long after (``--sticky-grace-period``)."""
         self.replicas = replicas
         self.command = list(command)
         self.env = dict(env)
@@ -112,8 +116,13 @@ class LocalStatefulSet:
             self._stopping = True
             pods = list(self._pods.values())
             self._cond.notify_all()
+        # like a namespace deletion: every replica gets SIGTERM at once and the grace period
         for pod in pods:
-            pod.child.stop(grace_period=1.0)
+            pod.child.signal(signal.SIGTERM)
+        deadline = time.monotonic() + self.grace_period
+        for pod in pods:
+            pod.child.wait_exit(max(0.0, deadline - time.monotonic()))
+            pod.child.stop(grace_period=0)
         for thread in self._threads:
             thread.join(timeout=self.ready_timeout + 5)
         _open_sets.discard(self)
@@ -198,10 +207,25 @@ class LocalStatefulSet:
 
     # -- actions -----------------------------------------------------------------------------
 
-    def delete_pod(self, pod_name: str, grace_period: float) -> str:
-        """Stop the replica (SIGTERM, then SIGKILL after ``grace_period``); return its old uid."""
+    def delete_pod(self, pod_name: str, grace_period: float | None = None) -> str:
+        """Delete the replica as the API server and the kubelet do; return its old uid.
+
+        Returns once SIGTERM is sent (a pod deletion returns before the pod is gone); SIGKILL
+        follows ``grace_period`` seconds later (default: the set's own) unless the process has
+        ended. Until it ends, the replica stays routed: an app that keeps serving during its
+        grace period still answers, as a terminating pod may.
+        """
         pod = self.pod(pod_name)
-        pod.child.stop(grace_period=grace_period)
+        grace = self.grace_period if grace_period is None else grace_period
+        child = pod.child
+        if grace > 0:
+            child.signal(signal.SIGTERM)
+
+        def kill_after_grace() -> None:
+            child.wait_exit(grace)
+            child.stop(grace_period=0)  # SIGKILL if still running; reaps it
+
+        threading.Thread(target=kill_after_grace, name=f"terminate-{pod.uid}", daemon=True).start()
         return pod.uid
 
     def wait_replaced(self, pod_name: str, old_uid: str, timeout: float) -> LocalPod:

@@ -1,7 +1,7 @@
 """The ``oc`` login the run uses: which ``oc``, who is logged in, to which server and context.
 
 Without an ``oc`` or a login the provider cannot run at all: :class:`ClusterUnavailable` (the
-tests are skipped) says how to install ``oc`` or how to log in.
+tests that need the cluster error) says how to install ``oc`` or how to log in.
 """
 
 from __future__ import annotations
