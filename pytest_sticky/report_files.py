@@ -14,7 +14,10 @@ def document(environment: dict[str, Any], results: dict[str, dict[str, Any]]) ->
     return {"environment": environment, "tests": results}
 
 
-def to_markdown(doc: dict[str, Any]) -> str:
+def to_markdown(doc: dict[str, Any], *, svg_files: list[str] | None = None) -> str:
+    """The report; load timelines as the linked ``svg_files``, or as Mermaid charts without them."""
+    from pytest_sticky.load.evidence import markdown as load_markdown
+
     env = doc["environment"]
     lines = ["## pytest-sticky", "", f"**{env.get('header', '')}**", ""]
     lines += [
@@ -37,6 +40,7 @@ def to_markdown(doc: dict[str, Any]) -> str:
         lines.append(
             f"| `{name}` | {ev.get('outcome', '')} | {via} | {ev['requests']} | {pods} | {cookies} | {failovers} |"
         )
+    lines += load_markdown(doc["tests"], svg_files=svg_files)
     return "\n".join(lines) + "\n"
 
 
@@ -44,7 +48,9 @@ def write(path: Path, doc: dict[str, Any]) -> None:
     if path.suffix == ".json":
         path.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
     else:
-        path.write_text(to_markdown(doc))
+        from pytest_sticky.load.evidence import write_svgs
+
+        path.write_text(to_markdown(doc, svg_files=write_svgs(path, doc["tests"])))
 
 
 def append_github_summary(doc: dict[str, Any]) -> Path | None:

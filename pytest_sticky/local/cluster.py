@@ -6,6 +6,7 @@ import shlex
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from pytest_sticky.app import AppSpec, Store
@@ -40,6 +41,16 @@ class LocalApp:
 
     def wait_replaced(self, pod: str, old_uid: str, timeout: float) -> str:
         return self._replicas.wait_replaced(pod, old_uid, timeout).uid
+
+    def rolling_restart(
+        self, *, partition: int, grace_period: float, timeout: float, mark: Callable[[str], None]
+    ) -> list[str]:
+        return self._replicas.rolling_restart(
+            partition=partition, grace_period=grace_period, timeout=timeout, mark=mark
+        )
+
+    def scale_to(self, replicas: int, *, timeout: float, mark: Callable[[str], None]) -> list[str]:
+        return self._replicas.scale_to(replicas, timeout=timeout, mark=mark)
 
     def explain_unreachable(self) -> str:
         child = self._proxy.child
