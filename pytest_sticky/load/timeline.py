@@ -19,6 +19,8 @@ from typing import Any
 from pytest_sticky.load.result import LoadResult
 
 BUCKETS = 60
+MIN_BUCKET_S = 0.1
+"""Shorter buckets would hold a handful of requests each at the usual rates: noise, not a picture."""
 PALETTE = ("#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22")
 ERROR_COLOUR = "#d62728"
 LEVELS = " ▁▂▃▄▅▆▇█"
@@ -60,7 +62,8 @@ class Timeline:
 
 def build(result: LoadResult, buckets: int = BUCKETS) -> Timeline:
     end = max([result.wall_s, *(h.t for h in result.hits), *(m.t for m in result.marks)], default=0.0)
-    bucket_s = max(end, 1e-3) / buckets
+    bucket_s = max(end / buckets, MIN_BUCKET_S)
+    buckets = max(1, math.ceil(end / bucket_s - 1e-9))
     pods: dict[str, list[int]] = {}
     errors = [0] * buckets
     for hit in result.hits:
@@ -170,7 +173,7 @@ def to_mermaid(tl: Timeline, title: str = "", columns: int = 30) -> str:
     labels = []
     for b in range(merged.buckets):
         here = [n for n, (t, _) in enumerate(merged.marks, start=1) if int(t / merged.bucket_s) == b]
-        text = f"{b * merged.bucket_s:.1f}"
+        text = f"{b * merged.bucket_s:.{2 if merged.bucket_s < 0.1 else 1}f}"
         labels.append(text + ("▲" + ",".join(map(str, here)) if here else ""))
     colours = [ERROR_COLOUR] + [PALETTE[i % len(PALETTE)] for i in range(len(merged.pods))]
     lines = [
