@@ -19,6 +19,7 @@ class LoadBudgetError(AssertionError):
 
 
 def check_budget(result: LoadResult, *, max_failed: int | None, max_sessions_lost: int | None) -> None:
+    __tracebackhide__ = True
     problems = []
     if max_failed is not None and result.failed > max_failed:
         problems.append(f"{result.failed} requests failed (budget {max_failed})")
