@@ -7,6 +7,7 @@ over its budget fails with the timeline and each troubled browser's requests.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -14,7 +15,10 @@ import pytest
 
 from pytest_sticky import LoadResult, RollingRestart, ScaleTo
 from pytest_sticky.app import AppSpec, StickyApp, StickyCluster
+from pytest_sticky.load.evidence import condense
+from pytest_sticky.load.result import Hit, Mark
 from pytest_sticky.options import StickyConfig
+from pytest_sticky.waiting import wait_until
 
 BROWSERS = 20
 RATE = 100.0
@@ -158,3 +162,86 @@ def test_scale_up_moves_no_pinned_browser(
     new_pod = f"{churn_app.name}-{sticky_config.replicas}"
     assert new_pod in churn_app.pods(), (result.marks, churn_app.diagnostics())
     assert new_pod not in result.pod_counts(), "a pinned browser was sent to the new pod"
+
+
+# Runs in the client pod (stock python image): requests on new connections from one source IP,
+# printing [seconds since start, serving pod or "ERR ..."] for each.
+_TIMED_REQUESTS = """
+import json, sys, time, urllib.request
+url, count, pause = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+start, seen = time.monotonic(), []
+for i in range(count):
+    t = time.monotonic() - start
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            seen.append([t, response.headers.get("X-Pod-Name") or "?"])
+    except Exception as exc:
+        seen.append([t, "ERR " + type(exc).__name__])
+    time.sleep(pause)
+print(json.dumps(seen))
+"""
+
+
+def _timed_batch(incluster: Any, url: str, count: int, offset: float) -> list[Hit]:
+    import json
+
+    output = incluster.exec(["python3", "-c", _TIMED_REQUESTS, url, str(count), "0.02"])
+    rows = json.loads(output.strip().splitlines()[-1])
+    return [
+        Hit(
+            t=offset + float(t),
+            browser=0,
+            status=None if pod.startswith("ERR") else 200,
+            pod=None if pod.startswith("ERR") else pod,
+            affinity=None,
+            session=None,
+            count=None,
+            elapsed=0.0,
+            error=pod if pod.startswith("ERR") else "",
+        )
+        for t, pod in rows
+    ]
+
+
+@pytest.mark.sticky_cluster("existing", "kind", "openshift")
+def test_service_clientip_after_a_scale_up_keeps_old_clients_on_old_pods(
+    request: pytest.FixtureRequest, churn_app: Any, incluster: Any, sticky_config: StickyConfig
+) -> None:
+    # Expected before the run: with sessionAffinity ClientIP a client (one source IP) is pinned to
+    # one pod for timeoutSeconds (10800 by default). After scaling up it stays there: the new pod
+    # gets none of its requests, so new capacity only serves new clients (the seeds' skew).
+    from pytest_sticky.plugin import LOADS_KEY
+
+    churn_app.set_session_affinity("ClientIP")
+    service = churn_app.service()
+    url = f"http://{service.spec.cluster_ip}:{service.spec.ports[0].port}/"
+    started = time.monotonic()
+    marks: list[Mark] = []
+    hits: list[Hit] = []
+
+    def pinned_batch() -> list[Hit] | None:
+        batch = _timed_batch(incluster, url, 15, time.monotonic() - started)
+        hits.extend(batch)
+        return batch if len({h.pod for h in batch}) == 1 and batch[0].ok else None
+
+    first = wait_until(pinned_batch, what=f"ClientIP affinity to hold on {url}", timeout=60, interval=0.5)
+    old_pod = first[0].pod
+    marks.append(Mark(time.monotonic() - started, f"scale to {sticky_config.replicas + 1} begins"))
+    try:
+        churn_app.scale_to(
+            sticky_config.replicas + 1,
+            timeout=_duration(sticky_config),
+            mark=lambda label: marks.append(Mark(time.monotonic() - started, label)),
+        )
+        marks.append(Mark(time.monotonic() - started, "scaled"))
+        after = _timed_batch(incluster, url, 40, time.monotonic() - started)
+        hits.extend(after)
+    finally:
+        churn_app.scale_to(sticky_config.replicas, timeout=_duration(sticky_config), mark=lambda label: None)
+        churn_app.set_session_affinity("None")
+    result = LoadResult("scale up (Service ClientIP)", 1, None, hits, marks, marks[0].t, marks[-1].t, hits[-1].t)
+    request.node.stash.setdefault(LOADS_KEY, []).append(condense("in-cluster client", result))
+    new_pod = f"{churn_app.name}-{sticky_config.replicas}"
+    assert [h for h in after if not h.ok] == []
+    assert {h.pod for h in after} == {old_pod}, f"the pinned client moved after the scale-up: {result.pod_counts()}"
+    assert new_pod not in result.pod_counts()

@@ -194,3 +194,21 @@ def test_kube_pod_states_become_the_rollouts_moments() -> None:
     moments.note({"hello-0": _pod("hello-0", "u0", ready=True), "hello-1": _pod("hello-1", "u9")})
     moments.note({"hello-0": _pod("hello-0", "u0", ready=True), "hello-1": _pod("hello-1", "u9", ready=True)})
     assert marks == ["hello-1 terminating", "hello-1 gone", "hello-1 ready"]
+
+
+def test_every_cluster_types_app_offers_the_rollout_actions() -> None:
+    from pytest_sticky.kube.app import KubeApp
+    from pytest_sticky.load.actions import RollingApp, ScalableApp
+    from pytest_sticky.local.cluster import LocalApp
+    from pytest_sticky.openshift.cluster import OpenShiftApp
+
+    for cls in (LocalApp, KubeApp, OpenShiftApp):
+        app = object.__new__(cls)
+        assert isinstance(app, RollingApp) and isinstance(app, ScalableApp), cls.__name__
+
+
+def test_an_app_without_rollouts_gets_a_clear_error() -> None:
+    from pytest_sticky.errors import StickyError
+
+    with pytest.raises(StickyError, match="a rolling restart needs an app that supports it; object does not"):
+        RollingRestart().run(object(), timeout=1, mark=print)
