@@ -57,9 +57,16 @@ class Browsers:
 
     async def run(self, t0: float) -> None:
         self.t0 = t0
-        await asyncio.gather(*(self._browse(i) for i in range(self.spec.browsers)))
+        # One task that ends at stop(), which every pacing pause waits on with asyncio.wait: unlike
+        # asyncio.wait_for it never cancels what it waits on (3.11's wait_for can raise
+        # CancelledError when the timeout and the event come in the same loop iteration).
+        stopped: asyncio.Future[bool] = asyncio.ensure_future(self._stopping.wait())
+        try:
+            await asyncio.gather(*(self._browse(i, stopped) for i in range(self.spec.browsers)))
+        finally:
+            stopped.cancel()
 
-    async def _browse(self, browser: int) -> None:
+    async def _browse(self, browser: int, stopped: asyncio.Future[bool]) -> None:
         spec = self.spec
         connector = aiohttp.TCPConnector(limit=1, ttl_dns_cache=None, enable_cleanup_closed=False)
         jar = aiohttp.CookieJar(unsafe=True)  # cookies of IP-address hosts (127.0.0.1) too
@@ -75,11 +82,9 @@ class Browsers:
                 if interval:
                     delay = next_at - self.clock()
                     if delay > 0:
-                        try:
-                            await asyncio.wait_for(self._stopping.wait(), delay)
+                        done, _ = await asyncio.wait({stopped}, timeout=delay)
+                        if done:
                             break
-                        except TimeoutError:
-                            pass
                     next_at = max(next_at + interval, self.clock())
                 hit, affinity = await self._request(session, browser, affinity)
                 self.hits.append(hit)
