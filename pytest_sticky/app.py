@@ -24,6 +24,9 @@ class AppSpec:
     """Cookie affinity on the app's Ingress (False: a plain Ingress that spreads)."""
     ingress_annotations: dict[str, str] = field(default_factory=dict)
     """Extra ``nginx.ingress.kubernetes.io/*`` annotations for the app's Ingress (e.g. cookie attributes)."""
+    grace_period: int | None = None
+    """terminationGracePeriodSeconds of its pods (Kubernetes; default: --sticky-grace-period); the
+    app drains for this long less 0.2 s after SIGTERM."""
 
 
 class StickyApp(Protocol):
