@@ -13,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from benchmarks import environment, failover, figures, k8s_notice, overhead, rates, report, suite, waits
+from benchmarks import churn, environment, failover, figures, k8s_notice, overhead, rates, report, suite, waits
 
-SECTIONS = ("rates", "failover", "waits", "overhead", "suite", "devcluster", "k8s_notice")
+SECTIONS = ("rates", "failover", "waits", "overhead", "suite", "devcluster", "k8s_notice", "load", "rollout")
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results.json"
 DEVCLUSTER_ARGS = (
     "--sticky-context=sticky-devcluster --sticky-app-image=sticky-lab/python:3 "
@@ -35,6 +35,8 @@ class Plan:
     overhead_pairs: int
     overhead_header_pairs: int
     suite_runs_per_proxy: int
+    load_rounds: int = 5
+    rollouts: int = 5
 
 
 QUICK = Plan(
@@ -46,6 +48,8 @@ QUICK = Plan(
     overhead_pairs=5,
     overhead_header_pairs=2,
     suite_runs_per_proxy=1,
+    load_rounds=3,
+    rollouts=2,
 )
 FULL = Plan(
     rate_rounds=7,
@@ -176,6 +180,14 @@ def main(argv: list[str] | None = None) -> int:
         out.notes["k8s_ready_notice_ms"] = figures.notice_note(n)
         out.details["k8s_notice"] = n.to_json()
 
+    churned = churn.ChurnResults(proxy=args.proxy)
+
+    def do_load() -> None:
+        churn.measure_load(proxy=args.proxy, rounds=plan.load_rounds, out=churned)
+
+    def do_rollout() -> None:
+        churn.measure_rollout(proxy=args.proxy, repetitions=plan.rollouts, out=churned)
+
     for name, run in (
         ("rates", do_rates),
         ("failover", do_failover),
@@ -184,11 +196,17 @@ def main(argv: list[str] | None = None) -> int:
         ("suite", do_suite),
         ("devcluster", do_devcluster),
         ("k8s_notice", do_k8s_notice),
+        ("load", do_load),
+        ("rollout", do_rollout),
     ):
         if name in only:
             timed(name, run)
         else:
             out.extra_keys.setdefault("not_measured", []).append(name)
+    if churned.load_rps or churned.failed:
+        out.rows.extend(churn.rows(churned))
+        out.notes["load_and_rollout"] = churn.note(churned)
+        out.details["churn"] = churned.to_json()
 
     env["load_average_at_end"] = environment.load_average()
     run_time = time.perf_counter() - started

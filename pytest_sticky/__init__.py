@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from pytest_sticky.assertions import StickinessError, assert_spread, assert_sticky
     from pytest_sticky.client import RequestRecord, StickyClient
     from pytest_sticky.failover import KilledPod, kill_serving_pod
+    from pytest_sticky.load.actions import KillPod, RollingRestart, ScaleTo
+    from pytest_sticky.load.failure import LoadBudgetError
+    from pytest_sticky.load.result import LoadResult
+    from pytest_sticky.load.run import sticky_load
 
 _LAZY = {
     "assert_sticky": "pytest_sticky.assertions",
@@ -28,17 +32,29 @@ _LAZY = {
     "RequestRecord": "pytest_sticky.client",
     "kill_serving_pod": "pytest_sticky.failover",
     "KilledPod": "pytest_sticky.failover",
+    "sticky_load": "pytest_sticky.load.run",
+    "LoadResult": "pytest_sticky.load.result",
+    "LoadBudgetError": "pytest_sticky.load.failure",
+    "RollingRestart": "pytest_sticky.load.actions",
+    "ScaleTo": "pytest_sticky.load.actions",
+    "KillPod": "pytest_sticky.load.actions",
 }
 
 __all__ = [
+    "KillPod",
     "KilledPod",
+    "LoadBudgetError",
+    "LoadResult",
     "RequestRecord",
+    "RollingRestart",
+    "ScaleTo",
     "StickinessError",
     "StickyClient",
     "__version__",
     "assert_spread",
     "assert_sticky",
     "kill_serving_pod",
+    "sticky_load",
 ]
 
 

@@ -25,6 +25,9 @@ class AppSpec:
     ingress_annotations: dict[str, str | None] = field(default_factory=dict)
     """Extra ``nginx.ingress.kubernetes.io/*`` annotations for the app's Ingress (e.g. cookie attributes);
     ``None`` leaves that annotation out (e.g. ``session-cookie-name``, for the controller's default)."""
+    grace_period: int | None = None
+    """terminationGracePeriodSeconds of its pods (Kubernetes; default: --sticky-grace-period); the
+    app drains for this long less 0.2 s after SIGTERM."""
 
 
 class StickyApp(Protocol):

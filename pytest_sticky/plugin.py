@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from pytest_sticky.app import StickyApp, StickyCluster
     from pytest_sticky.client import RequestRecord
     from pytest_sticky.failover import KilledPod
+    from pytest_sticky.load.result import LoadResult
 
 T = TypeVar("T")
 CONFIG_KEY = pytest.StashKey["options.StickyConfig"]()
@@ -26,6 +27,7 @@ RECORDS_KEY = pytest.StashKey[list[tuple[str, "list[RequestRecord]"]]]()
 APPS_KEY = pytest.StashKey[list["StickyApp"]]()
 FAILOVERS_KEY = pytest.StashKey[list[dict[str, Any]]]()
 PROGRESS_KEY = pytest.StashKey["progress.TerminalProgress"]()
+LOADS_KEY = pytest.StashKey[list[dict[str, Any]]]()
 
 MARKERS = {
     "sticky_cluster": (
@@ -112,7 +114,8 @@ def pytest_runtest_makereport(
 
 def _attach_evidence(item: pytest.Item, report: pytest.TestReport) -> None:
     traces = item.stash.get(RECORDS_KEY, [])
-    if not traces:
+    loads = item.stash.get(LOADS_KEY, [])
+    if not traces and not loads:
         return
     from pytest_sticky.evidence import PROPERTY, condense
 
@@ -121,6 +124,14 @@ def _attach_evidence(item: pytest.Item, report: pytest.TestReport) -> None:
     failovers: list[dict[str, Any]] = item.stash.get(FAILOVERS_KEY, [])
     evidence = condense(traces, failovers, names)
     evidence["reached_via"] = sorted({app.reached_via for app in apps})
+    if loads:
+        evidence["loads"] = loads
+        evidence["requests"] += sum(load["requests"] for load in loads)
+        merged = dict(evidence["distribution"])
+        for load in loads:
+            for pod, n in load["pods"].items():
+                merged[pod] = merged.get(pod, 0) + n
+        evidence["distribution"] = dict(sorted(merged.items()))
     report.user_properties.append((PROPERTY, evidence))
 
 
@@ -298,5 +309,28 @@ def kill_serving_pod_fixture(
             }
         )
         return killed
+
+    return bound
+
+
+@pytest.fixture(name="sticky_load")
+def sticky_load_fixture(request: pytest.FixtureRequest, sticky_app: StickyApp) -> Callable[..., LoadResult]:
+    """``sticky_load(browsers=20, rate=200, duration=10, action=None, app=sticky_app, ...)``: concurrent
+    browsers during an action (``pytest_sticky.RollingRestart``, ``ScaleTo``, ``KillPod``); the run's
+    table row and timeline go to the terminal summary and the report."""
+    from pytest_sticky.load.evidence import condense
+    from pytest_sticky.load.run import sticky_load
+
+    def bound(*, app: StickyApp | None = None, label: str | None = None, **kw: Any) -> LoadResult:
+        __tracebackhide__ = True
+        target = app or sticky_app
+        _watch(request.node, target)
+        loads = request.node.stash.setdefault(LOADS_KEY, [])
+        name = label or f"{target.name} #{len(loads) + 1}"
+
+        def keep(result: LoadResult) -> None:
+            loads.append(condense(name, result))
+
+        return sticky_load(target, on_result=keep, **kw)
 
     return bound

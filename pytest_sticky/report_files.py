@@ -20,7 +20,10 @@ def document(
     return {"environment": environment, "tests": results, "not_run": not_run, "not_run_counts": not_run_counts(not_run)}
 
 
-def to_markdown(doc: dict[str, Any]) -> str:
+def to_markdown(doc: dict[str, Any], *, svg_files: list[str] | None = None) -> str:
+    """The report; load timelines as the linked ``svg_files``, or as Mermaid charts without them."""
+    from pytest_sticky.load.evidence import markdown as load_markdown
+
     env = doc["environment"]
     lines = ["## pytest-sticky", "", f"**{env.get('header', '')}**", ""]
     lines += [
@@ -51,6 +54,7 @@ def to_markdown(doc: dict[str, Any]) -> str:
             name = nodeid.replace("|", "\\|")
             reason = entry["reason"].replace("|", "\\|")
             lines.append(f"| `{name}` | {entry['kind']}: {reason} | {entry.get('outcome', '')} |")
+    lines += load_markdown(doc["tests"], svg_files=svg_files)
     return "\n".join(lines) + "\n"
 
 
@@ -58,7 +62,9 @@ def write(path: Path, doc: dict[str, Any]) -> None:
     if path.suffix == ".json":
         path.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
     else:
-        path.write_text(to_markdown(doc))
+        from pytest_sticky.load.evidence import write_svgs
+
+        path.write_text(to_markdown(doc, svg_files=write_svgs(path, doc["tests"])))
 
 
 def append_github_summary(doc: dict[str, Any]) -> Path | None:

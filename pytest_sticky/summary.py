@@ -45,6 +45,10 @@ def render(header: str, results: dict[str, dict[str, Any]], *, verbose: int) -> 
                 f"    failover: {f['pod']} killed, answered again after {f['recovered_after_s'] * 1000:.0f} ms "
                 f"by {f['answered_by']}, replaced after {f['replaced_after_s'] * 1000:.0f} ms"
             )
+        for load in ev.get("loads", []):
+            from pytest_sticky.load.evidence import summary_lines
+
+            lines.extend(summary_lines(load))
         if verbose > 0:
             for trace in ev["traces"]:
                 lines.append(f"  {trace['label']}: {trace['requests']} requests, {trace['failed']} failed")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pytest_sticky.app import Store
@@ -138,6 +139,18 @@ class KubeApp:
             raise api_error(exc, self.kube, f"scale StatefulSet {self.namespace}/{self.name}") from None
         self.replicas = replicas
         return self.wait_ready(timeout)
+
+    def rolling_restart(
+        self, *, partition: int, grace_period: float, timeout: float, mark: Callable[[str], None]
+    ) -> list[str]:
+        from pytest_sticky.kube.rollout import rolling_restart
+
+        return rolling_restart(self, partition=partition, grace_period=grace_period, timeout=timeout, mark=mark)
+
+    def scale_to(self, replicas: int, *, timeout: float, mark: Callable[[str], None]) -> list[str]:
+        from pytest_sticky.kube.rollout import scale_to
+
+        return scale_to(self, replicas, timeout=timeout, mark=mark)
 
     def set_session_affinity(self, mode: str, timeout_seconds: int | None = None) -> None:
         spec: dict[str, Any] = {"sessionAffinity": mode}

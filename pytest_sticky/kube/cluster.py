@@ -119,7 +119,7 @@ class KubeCluster:
                 store=spec.store,
                 redis_addr=redis_addr,
                 images=self.images,
-                grace_period=self.grace_period,
+                grace_period=spec.grace_period or self.grace_period,
             )
         )
         service = self.kube.core.read_namespaced_service(spec.name, self.namespace.name)

@@ -31,6 +31,12 @@ def render(template: str, **values: object) -> list[dict[str, Any]]:
     return [doc for doc in yaml.safe_load_all(filled) if doc]
 
 
+def drain_seconds(grace_period: int) -> str:
+    """How long a terminating pod keeps answering: most of its grace period, leaving it 0.2 s
+    to stop before the kubelet's SIGKILL."""
+    return f"{max(grace_period - 0.2, 0.0):g}"
+
+
 def app_objects(
     *,
     name: str,
@@ -50,6 +56,7 @@ def app_objects(
         app_image=images.app,
         pull_policy=images.pull_policy,
         grace_period=grace_period,
+        drain_seconds=drain_seconds(grace_period),
         session_affinity=session_affinity,
     )
     for obj in objects:

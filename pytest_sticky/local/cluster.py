@@ -7,6 +7,7 @@ import shlex
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from pytest_sticky.app import AppSpec, Store
@@ -50,6 +51,24 @@ class LocalApp:
 
     def wait_replaced(self, pod: str, old_uid: str, timeout: float) -> str:
         return self._set_of(pod).wait_replaced(pod, old_uid, timeout).uid
+
+    def rolling_restart(
+        self, *, partition: int, grace_period: float, timeout: float, mark: Callable[[str], None]
+    ) -> list[str]:
+        return self._only_set("a rolling restart").rolling_restart(
+            partition=partition, grace_period=grace_period, timeout=timeout, mark=mark
+        )
+
+    def scale_to(self, replicas: int, *, timeout: float, mark: Callable[[str], None]) -> list[str]:
+        return self._only_set("scaling").scale_to(replicas, timeout=timeout, mark=mark)
+
+    def _only_set(self, action: str) -> LocalStatefulSet:
+        """The app's one StatefulSet: rollouts and scaling act on an app, not on a route of several backends."""
+        if len(self._sets) != 1:
+            raise SetupError(
+                f"{action} needs an app with one StatefulSet; {self.name} routes to {[r.name for r in self._sets]}"
+            )
+        return self._sets[0]
 
     def explain_unreachable(self) -> str:
         child = self._proxy.child

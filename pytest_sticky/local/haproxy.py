@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import signal
 import socket
+import time
 from pathlib import Path
 
 from pytest_sticky.errors import SetupError
@@ -25,6 +26,7 @@ from pytest_sticky.processes import ChildProcess
 from pytest_sticky.waiting import WaitAborted, WaitTimeout, wait_until
 
 BACKEND = "be_app"
+RESIGNAL_AFTER_S = 1.0
 
 
 def md5_hex(text: str) -> str:
@@ -103,12 +105,22 @@ class HAProxy:
         child = self.child
         self._write(self.port, endpoints)
         child.signal(signal.SIGUSR2)
+        signalled = time.monotonic()
         wanted = _addresses(endpoints)
 
         def applied() -> bool:
+            nonlocal signalled
             if not child.alive():
                 raise WaitAborted
-            return self._servers() == wanted
+            if self._servers() == wanted:
+                return True
+            # The master re-executes itself on a reload; a SIGUSR2 that arrives before the new
+            # image has installed its handlers (two reloads in quick succession, as in a rolling
+            # restart) is lost. Reloading again with the same file is harmless.
+            if time.monotonic() - signalled > RESIGNAL_AFTER_S:
+                child.signal(signal.SIGUSR2)
+                signalled = time.monotonic()
+            return False
 
         try:
             wait_until(

@@ -105,11 +105,12 @@ class LocalStatefulSet:
             for pod in self._pods.values():
                 pod.published = True
         for pod_name in self._pods:
-            thread = threading.Thread(
-                target=self._supervise, args=(pod_name,), name=f"supervise-{pod_name}", daemon=True
-            )
-            thread.start()
-            self._threads.append(thread)
+            self._start_supervisor(pod_name)
+
+    def _start_supervisor(self, pod_name: str) -> None:
+        thread = threading.Thread(target=self._supervise, args=(pod_name,), name=f"supervise-{pod_name}", daemon=True)
+        thread.start()
+        self._threads.append(thread)
 
     def close(self) -> None:
         with self._cond:
@@ -151,8 +152,8 @@ class LocalStatefulSet:
                 pod = self._pods[pod_name]
             pod.child.popen.wait()
             with self._cond:
-                if self._stopping:
-                    return
+                if self._stopping or self._pods.get(pod_name) is not pod:
+                    return  # closed, or removed by a scale-down
                 pod.ready = False
                 self._cond.notify_all()
             self._publish()
@@ -245,3 +246,73 @@ class LocalStatefulSet:
 
     def _describe_locked(self) -> str:
         return "\n".join(f"{p.name}: uid {p.uid}, port {p.port}, ready={p.ready}" for p in self._pods.values())
+
+    # -- rollouts ----------------------------------------------------------------------------
+
+    def rolling_restart(
+        self, *, partition: int, grace_period: float, timeout: float, mark: Callable[[str], None]
+    ) -> list[str]:
+        """A StatefulSet rolling update: from the highest ordinal down to ``partition``, one pod
+        at a time. Each pod first leaves the proxy (its readiness gate closes: the endpoints
+        controller's part), then gets SIGTERM and ``grace_period`` seconds before SIGKILL; the
+        supervisor starts its replacement, and the next pod waits until it is ready and routed."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            names = sorted(self._pods, key=_ordinal, reverse=True)
+        restarted = [n for n in names if _ordinal(n) >= partition]
+        for pod_name in restarted:
+            pod = self.pod(pod_name)
+            with self._cond:
+                pod.ready = False
+                self._cond.notify_all()
+            self._publish()
+            mark(f"{pod_name} out of the proxy, terminating")
+            pod.child.stop(grace_period=grace_period)
+            mark(f"{pod_name} exited")
+            self.wait_replaced(pod_name, pod.uid, max(deadline - time.monotonic(), 0.0))
+            mark(f"{pod_name} ready")
+        return restarted
+
+    def scale_to(self, replicas: int, *, timeout: float, mark: Callable[[str], None]) -> list[str]:
+        """Scale like a StatefulSet: remove from the highest ordinal down (each leaves the proxy,
+        then terminates), or add the missing ordinals in order, each ready before the next."""
+        if replicas < 1:
+            raise SetupError(f"cannot scale {self.name} to {replicas} replicas (at least 1)")
+        deadline = time.monotonic() + timeout
+        changed: list[str] = []
+        while True:
+            with self._cond:
+                current = len(self._pods)
+                if current == replicas or self._stopping:
+                    break
+                if current > replicas:
+                    pod_name = max(self._pods, key=_ordinal)
+                    removed: LocalPod | None = self._pods.pop(pod_name)
+                else:
+                    pod_name, removed = f"{self.name}-{current}", None
+            if removed is not None:
+                self._publish()
+                mark(f"{pod_name} removed from the proxy, terminating")
+                removed.child.stop(grace_period=1.0)
+                mark(f"{pod_name} gone")
+            else:
+                if time.monotonic() > deadline:
+                    raise WaitTimeout(f"{self.name} to scale to {replicas}", timeout, self.describe())
+                mark(f"{pod_name} starting")
+                pod = self._start_pod(pod_name)
+                with self._cond:
+                    self._pods[pod_name] = pod
+                self._publish()
+                with self._cond:
+                    pod.published = True
+                    self._cond.notify_all()
+                self._start_supervisor(pod_name)
+                mark(f"{pod_name} ready")
+            changed.append(pod_name)
+        self.replicas = replicas
+        return changed
+
+
+def _ordinal(pod_name: str) -> int:
+    tail = pod_name.rsplit("-", 1)[-1]
+    return int(tail) if tail.isdigit() else -1

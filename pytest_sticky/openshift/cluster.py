@@ -183,7 +183,7 @@ class OpenShiftCluster:
                 store=spec.store,
                 redis_addr=redis_addr,
                 images=self.images,
-                grace_period=self.grace_period,
+                grace_period=spec.grace_period or self.grace_period,
             ),
             f"the app {name}",
         )

@@ -1,0 +1,276 @@
+"""Sessions through churn: many browsers at once while the app is rolled out or scaled.
+
+Each test states what it expects before the run, from what it knows of the set-up (the replica
+count, the restarted or removed ordinals), then compares it with what every browser saw. A run
+over its budget fails with the timeline and each troubled browser's requests.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from pytest_sticky import LoadResult, RollingRestart, ScaleTo
+from pytest_sticky.app import AppSpec, StickyApp, StickyCluster
+from pytest_sticky.load.evidence import condense
+from pytest_sticky.load.result import Hit, Mark
+from pytest_sticky.options import StickyConfig
+from pytest_sticky.waiting import wait_until
+
+BROWSERS = 20
+RATE = 100.0
+"""Requests per second, all browsers together: enough that every browser asks every ~0.2 s."""
+
+
+def _duration(config: StickyConfig) -> float:
+    """Upper bound of one scenario: seconds on local, a Kubernetes rollout takes minutes."""
+    return 30.0 if config.cluster == "local" else 240.0
+
+
+KUBE_GRACE_S = 3
+"""Grace period of the churn apps' pods on Kubernetes: they drain for 2.8 s after SIGTERM, longer
+than a terminating pod's endpoint takes to leave kube-proxy's and the ingress's routing (on the
+devcluster more than the default 0.8 s: with it, requests were refused for 0.2 s)."""
+
+
+def _grace(config: StickyConfig) -> int:
+    return config.grace_period if config.cluster == "local" else max(config.grace_period, KUBE_GRACE_S)
+
+
+def _need_replicas(config: StickyConfig) -> None:
+    if config.replicas < 3:
+        pytest.skip(f"the churn scenarios need 3 replicas or more; this run has --sticky-replicas={config.replicas}")
+
+
+@pytest.fixture(scope="module")
+def churn_app(sticky_cluster: StickyCluster, sticky_config: StickyConfig) -> StickyApp:
+    """A copy of the demo app (in-memory sessions) that these tests restart and scale."""
+    _need_replicas(sticky_config)
+    spec = AppSpec(name="hello-churn", replicas=sticky_config.replicas, grace_period=_grace(sticky_config))
+    return sticky_cluster.deploy_app(spec)
+
+
+@pytest.fixture(scope="module")
+def churn_app_redis(sticky_cluster: StickyCluster, sticky_config: StickyConfig) -> StickyApp:
+    """The same with its sessions in Redis (skipped, saying how to get Redis, without it)."""
+    from pytest_sticky.errors import MissingTool
+
+    _need_replicas(sticky_config)
+    try:
+        sticky_cluster.redis()
+    except MissingTool as exc:
+        pytest.skip(str(exc))
+    spec = AppSpec(
+        name="hello-churn-redis", replicas=sticky_config.replicas, store="redis", grace_period=_grace(sticky_config)
+    )
+    return sticky_cluster.deploy_app(spec)
+
+
+@pytest.fixture
+def restore_replicas(churn_app: Any, sticky_config: StickyConfig) -> Iterator[None]:
+    """Scale the churn app back to the run's replica count after a scaling test."""
+    yield
+    churn_app.scale_to(sticky_config.replicas, timeout=_duration(sticky_config), mark=lambda label: None)
+
+
+def _pods(app: StickyApp, ordinals: range) -> set[str]:
+    return {f"{app.name}-{i}" for i in ordinals}
+
+
+def test_rolling_restart_with_the_redis_store_loses_no_session(
+    sticky_load: Callable[..., LoadResult], churn_app_redis: StickyApp, sticky_config: StickyConfig
+) -> None:
+    # Expected before the run: sessions live in Redis, so every browser keeps its session and
+    # its count goes on by one per request, whichever pod answers; the readiness gate drains
+    # each pod before it stops, so no request fails.
+    result = sticky_load(
+        app=churn_app_redis,
+        browsers=BROWSERS,
+        rate=RATE,
+        duration=_duration(sticky_config),
+        action=RollingRestart(grace_period=_grace(sticky_config)),
+        max_failed=0,
+        max_sessions_lost=0,
+    )
+    assert result.action_end is not None
+    discontinued = [b for b in result.browsers if not b.continuous]
+    assert not discontinued, f"counts jumped or sessions changed: {discontinued}"
+    assert result.repinned >= 1, "nobody was re-pinned: the rollout restarted no serving pod"
+
+
+def test_rolling_restart_with_memory_sessions_loses_exactly_the_restarted_pods_browsers(
+    sticky_load: Callable[..., LoadResult], churn_app: StickyApp, sticky_config: StickyConfig
+) -> None:
+    # Expected before the run: a rollout with partition 1 restarts ordinals 1..N-1 (highest
+    # first) and leaves ordinal 0 alone. In-memory sessions die with their pod: exactly the
+    # browsers pinned to a restarted pod when the rollout began lose their session (one that
+    # moves to another restarted pod loses it again, but is already counted); the browsers on
+    # ordinal 0 keep theirs. The readiness gate means no request fails.
+    restarted = _pods(churn_app, range(1, sticky_config.replicas))
+    kept = _pods(churn_app, range(1))
+    result = sticky_load(
+        app=churn_app,
+        browsers=BROWSERS,
+        rate=RATE,
+        duration=_duration(sticky_config),
+        action=RollingRestart(partition=1, grace_period=_grace(sticky_config)),
+        max_failed=0,
+    )
+    on_restarted, on_kept = result.pinned_before_action(restarted), result.pinned_before_action(kept)
+    if churn_app.cookie_name is not None:
+        # cookies spread 20 browsers over 3 pods: a pod with none has probability 3 * (2/3)^20 < 0.1 %
+        # (through a Service with ClientIP all of them share one source IP, so one pod)
+        pinned = [b.first_pod_before_action for b in result.browsers]
+        assert on_restarted and on_kept, f"the browsers were not spread: {pinned}"
+    assert on_restarted | on_kept == set(range(BROWSERS)), "a browser was not pinned before the rollout"
+    assert result.lost_session() == on_restarted
+    assert result.repinned_browsers() == on_restarted
+
+
+def test_a_readiness_gated_graceful_rollout_fails_no_request(
+    sticky_load: Callable[..., LoadResult], churn_app: StickyApp, sticky_config: StickyConfig
+) -> None:
+    # Expected before the run: every pod is restarted; each leaves the routing before it gets
+    # SIGTERM and its replacement is routed to only once ready, so no request fails. Every
+    # in-memory session lives on a restarted pod, so every browser loses its session.
+    result = sticky_load(
+        app=churn_app,
+        browsers=BROWSERS,
+        rate=RATE,
+        duration=_duration(sticky_config),
+        action=RollingRestart(grace_period=_grace(sticky_config)),
+        max_failed=0,
+    )
+    assert result.failed == 0
+    assert result.lost_session() == set(range(BROWSERS))
+
+
+@pytest.mark.usefixtures("restore_replicas")
+def test_scale_down_repins_only_the_browsers_of_the_removed_pod(
+    sticky_load: Callable[..., LoadResult], churn_app: StickyApp, sticky_config: StickyConfig
+) -> None:
+    # Expected before the run: scaling N -> N-1 removes ordinal N-1 only; its browsers are
+    # re-pinned (and lose their in-memory session), nobody else moves, nothing fails.
+    removed = _pods(churn_app, range(sticky_config.replicas - 1, sticky_config.replicas))
+    result = sticky_load(
+        app=churn_app,
+        browsers=BROWSERS,
+        rate=RATE,
+        duration=_duration(sticky_config),
+        action=ScaleTo(sticky_config.replicas - 1),
+        max_failed=0,
+    )
+    on_removed = result.pinned_before_action(removed)
+    if churn_app.cookie_name is not None:  # through a Service with ClientIP all browsers share one pod
+        assert on_removed, "no browser was on the removed pod: the scenario showed nothing"
+    assert result.repinned_browsers() == on_removed
+    assert result.lost_session() == on_removed
+    assert set(churn_app.pods()) == _pods(churn_app, range(sticky_config.replicas - 1))
+
+
+@pytest.mark.usefixtures("restore_replicas")
+def test_scale_up_moves_no_pinned_browser(
+    sticky_load: Callable[..., LoadResult], churn_app: StickyApp, sticky_config: StickyConfig
+) -> None:
+    # Expected before the run: a new pod gets new clients only; every browser that has a cookie
+    # (or, through a Service with ClientIP, an affinity entry) stays where it is, keeps its
+    # session, and nothing fails.
+    result = sticky_load(
+        app=churn_app,
+        browsers=BROWSERS,
+        rate=RATE,
+        duration=_duration(sticky_config),
+        action=ScaleTo(sticky_config.replicas + 1),
+        max_failed=0,
+        max_sessions_lost=0,
+    )
+    assert result.repinned_browsers() == set()
+    new_pod = f"{churn_app.name}-{sticky_config.replicas}"
+    assert new_pod in churn_app.pods(), (result.marks, churn_app.diagnostics())
+    assert new_pod not in result.pod_counts(), "a pinned browser was sent to the new pod"
+
+
+# Runs in the client pod (stock python image): requests on new connections from one source IP,
+# printing [seconds since start, serving pod or "ERR ..."] for each.
+_TIMED_REQUESTS = """
+import json, sys, time, urllib.request
+url, count, pause = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+start, seen = time.monotonic(), []
+for i in range(count):
+    t = time.monotonic() - start
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            seen.append([t, response.headers.get("X-Pod-Name") or "?"])
+    except Exception as exc:
+        seen.append([t, "ERR " + type(exc).__name__])
+    time.sleep(pause)
+print(json.dumps(seen))
+"""
+
+
+def _timed_batch(incluster: Any, url: str, count: int, offset: float) -> list[Hit]:
+    import json
+
+    output = incluster.exec(["python3", "-c", _TIMED_REQUESTS, url, str(count), "0.02"])
+    rows = json.loads(output.strip().splitlines()[-1])
+    return [
+        Hit(
+            t=offset + float(t),
+            browser=0,
+            status=None if pod.startswith("ERR") else 200,
+            pod=None if pod.startswith("ERR") else pod,
+            affinity=None,
+            session=None,
+            count=None,
+            elapsed=0.0,
+            error=pod if pod.startswith("ERR") else "",
+        )
+        for t, pod in rows
+    ]
+
+
+@pytest.mark.sticky_cluster("existing", "kind", "openshift")
+def test_service_clientip_after_a_scale_up_keeps_old_clients_on_old_pods(
+    request: pytest.FixtureRequest, churn_app: Any, incluster: Any, sticky_config: StickyConfig
+) -> None:
+    # Expected before the run: with sessionAffinity ClientIP a client (one source IP) is pinned to
+    # one pod for timeoutSeconds (10800 by default). After scaling up it stays there: the new pod
+    # gets none of its requests, so new capacity only serves new clients (the seeds' skew).
+    from pytest_sticky.plugin import LOADS_KEY
+
+    churn_app.set_session_affinity("ClientIP")
+    service = churn_app.service()
+    url = f"http://{service.spec.cluster_ip}:{service.spec.ports[0].port}/"
+    started = time.monotonic()
+    marks: list[Mark] = []
+    hits: list[Hit] = []
+
+    def pinned_batch() -> list[Hit] | None:
+        batch = _timed_batch(incluster, url, 15, time.monotonic() - started)
+        hits.extend(batch)
+        return batch if len({h.pod for h in batch}) == 1 and batch[0].ok else None
+
+    first = wait_until(pinned_batch, what=f"ClientIP affinity to hold on {url}", timeout=60, interval=0.5)
+    old_pod = first[0].pod
+    marks.append(Mark(time.monotonic() - started, f"scale to {sticky_config.replicas + 1} begins"))
+    try:
+        churn_app.scale_to(
+            sticky_config.replicas + 1,
+            timeout=_duration(sticky_config),
+            mark=lambda label: marks.append(Mark(time.monotonic() - started, label)),
+        )
+        marks.append(Mark(time.monotonic() - started, "scaled"))
+        after = _timed_batch(incluster, url, 40, time.monotonic() - started)
+        hits.extend(after)
+    finally:
+        churn_app.scale_to(sticky_config.replicas, timeout=_duration(sticky_config), mark=lambda label: None)
+        churn_app.set_session_affinity("ClientIP")  # as deployed
+    result = LoadResult("scale up (Service ClientIP)", 1, None, hits, marks, marks[0].t, marks[-1].t, hits[-1].t)
+    request.node.stash.setdefault(LOADS_KEY, []).append(condense("in-cluster client", result))
+    new_pod = f"{churn_app.name}-{sticky_config.replicas}"
+    assert [h for h in after if not h.ok] == []
+    assert {h.pod for h in after} == {old_pod}, f"the pinned client moved after the scale-up: {result.pod_counts()}"
+    assert new_pod not in result.pod_counts()
