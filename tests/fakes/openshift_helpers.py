@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,12 @@ class FakeOc:
         self.dir.mkdir()
         self.log = self.dir / "calls.jsonl"
         self.monkeypatch = monkeypatch
-        monkeypatch.setenv("OPENSHIFT_CLIENT_PYTHON_DEFAULT_OC_PATH", str(FAKE_OC))
+        # run the fake with this interpreter, whatever python3 is on PATH (a pyenv shim is a bash script, and
+        # openshift_client sets a locale this machine may lack: bash's warnings would land in the output)
+        wrapper = self.dir / "oc"
+        wrapper.write_text(f"#!/bin/sh\nexec '{sys.executable}' '{FAKE_OC}' \"$@\"\n")
+        wrapper.chmod(0o755)
+        monkeypatch.setenv("OPENSHIFT_CLIENT_PYTHON_DEFAULT_OC_PATH", str(wrapper))
         monkeypatch.setenv("FAKE_OC_LOG", str(self.log))
         monkeypatch.setenv("FAKE_OC_STATE", str(self.dir))
         for name in ("FAKE_OC_KUBECONFIG", "FAKE_OC_CURRENT_PROJECT", "FAKE_OC_FORBID", "FAKE_OC_ADMIT"):
@@ -65,7 +71,7 @@ class FakeOc:
 
     def run(self, *argv: str) -> subprocess.CompletedProcess[str]:
         """Run the fake as a test would run oc (for setting up state)."""
-        return subprocess.run([str(FAKE_OC), *argv], capture_output=True, text=True, check=False)
+        return subprocess.run([str(self.dir / "oc"), *argv], capture_output=True, text=True, check=False)
 
 
 def logged_in_kubeconfig(devcluster_kubeconfig: str, path: Path, context: str) -> Path:
