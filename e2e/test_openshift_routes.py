@@ -21,7 +21,6 @@ from typing import Any
 
 import pytest
 from requests.cookies import RequestsCookieJar
-from requests.utils import get_environ_proxies
 from urllib3.exceptions import InsecureRequestWarning
 
 from pytest_sticky.assertions import check_pinned, requests_to_reach_all
@@ -38,11 +37,13 @@ ROUTER_COOKIE_VALUE = re.compile(r"^[0-9a-zA-Z]+$")
 @contextmanager
 def route_client(app: Any, jar: RequestsCookieJar | None, url: str | None = None, **headers: str) -> Iterator[Any]:
     """A recording client for ``app`` (through its Route) that verifies TLS only against OPENSHIFT_ROUTER_CA_BUNDLE."""
-    client = StickyClient(url or app.url, jar, headers={**app.headers, **headers}, explain=app.explain_unreachable)
-    # requests lets REQUESTS_CA_BUNDLE in the environment override session.verify: keep only the proxies.
-    client.session.trust_env = False
-    client.session.proxies = get_environ_proxies(client.url)
-    client.session.verify = os.environ.get("OPENSHIFT_ROUTER_CA_BUNDLE") or False
+    client = StickyClient(
+        url or app.url,
+        jar,
+        headers={**app.headers, **headers},
+        explain=app.explain_unreachable,
+        verify=os.environ.get("OPENSHIFT_ROUTER_CA_BUNDLE") or False,  # not REQUESTS_CA_BUNDLE
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", InsecureRequestWarning)
         try:

@@ -64,6 +64,9 @@ class AffinityBehaviour:
     """A regular expression the affinity cookie's value matches (its shape tells implementations apart)."""
     supported_kubernetes: tuple[str, ...] = ()
     """Kubernetes minors its maintainers support for this version (empty: not stated or not applicable)."""
+    pins_survive_membership_change: bool = True
+    """A client pinned to a pod that stays keeps that pod when other pods leave, join or come back
+    on a new address (False: a hash ring re-divides and moves some clients between pods that stayed)."""
     sources: Mapping[str, str] = field(default_factory=dict)
     """Field name -> upstream file and line (at ``read_at``) or document the cell comes from."""
 
@@ -342,6 +345,14 @@ ENVOY_GATEWAY_SOURCE = (
     "internal/gatewayapi/route.go:1168 (default name httproute-<ns>-<name>-rule-<i>), :1181-1188 (ttl only for "
     "Permanent with absoluteTimeout)"
 )
+ENVOY_RING_HASH_MEMBERSHIP = (
+    "envoyproxy/envoy 0d2acde source/extensions/load_balancing_policies/ring_hash/ring_hash_lb.cc:146-148 "
+    "(hashes per host = scale x the host's normalized weight: with N hosts each has ~min_ring_size/N points, "
+    "so a host leaving or joining changes every other host's point count), :179-188 (each point is hashed "
+    "from the host's address + '_' + i: a pod back on a new address takes new points); chooseHost :79-126 "
+    "(the first point at or after the key's hash): a browser of a pod that stayed can land on another "
+    "point's host when the ring is rebuilt"
+)
 ENVOY_RING_HASH_SOURCE = (
     "istio/istio pilot/pkg/networking/core/route/route.go consistentHashToHashPolicy (DestinationRule "
     "consistentHash.httpCookie{name,path,ttl} -> Envoy RING_HASH + route hash_policy cookie); "
@@ -380,6 +391,8 @@ for _row in (
         same_site=None,
         after_serving_pod_deleted="same-cookie",
         source=ENVOY_RING_HASH_SOURCE,
+        pins_survive_membership_change=False,
+        sources={"pins_survive_membership_change": ENVOY_RING_HASH_MEMBERSHIP},
     ),
 ):
     BEHAVIOURS[_row.implementation] = _row

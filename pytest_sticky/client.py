@@ -1,10 +1,17 @@
 """A client that records every request: status, serving pod, cookies sent and received, time.
 
 It is what the assertions use, so that any failure can list each request that led to it.
+
+Requests go through urllib3's connection pool directly (requests' own transport, no new
+dependency): requests' session machinery (hooks, merging settings, adapters, redirects, a new
+Response object) cost more per request than the round trip through the local proxy. The cookie
+jar keeps ``http.cookiejar`` semantics through requests' own ``get_cookie_header`` and
+``extract_cookies_to_jar``, so the ``cookie_jar`` fixture (a ``RequestsCookieJar``) fills as before.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -14,8 +21,12 @@ from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
+import certifi
 import requests
-from requests.adapters import HTTPAdapter
+import urllib3
+from requests.cookies import extract_cookies_to_jar, get_cookie_header
+from requests.structures import CaseInsensitiveDict
+from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.util.retry import Retry
 
 if TYPE_CHECKING:
@@ -46,7 +57,23 @@ class RequestRecord:
         return self.status == 200 and self.pod is not None
 
 
-def pod_reader(pod_from: str) -> Callable[[requests.Response], str | None]:
+class _Answer:
+    """What a pod reader sees of a response: its headers and its JSON body (parsed once, on demand)."""
+
+    __slots__ = ("_body", "_data", "headers")
+
+    def __init__(self, headers: Mapping[str, str], data: bytes) -> None:
+        self.headers = headers
+        self._data = data
+        self._body: Any = None
+
+    def json(self) -> Any:
+        if self._body is None:
+            self._body = json.loads(self._data)
+        return self._body
+
+
+def pod_reader(pod_from: str) -> Callable[[Any], str | None]:
     """``header:<Name>``, ``json:<key>`` or ``auto`` (the ``X-Pod-Name`` header, then ``pod``)."""
     kind, _, key = pod_from.partition(":")
     if kind == "header" and key:
@@ -58,13 +85,18 @@ def pod_reader(pod_from: str) -> Callable[[requests.Response], str | None]:
     raise ValueError(f"pod_from must be 'header:<Name>', 'json:<key>' or 'auto', not {pod_from!r}")
 
 
-def _json_key(response: requests.Response, key: str) -> str | None:
+def _json_key(response: Any, key: str) -> str | None:
     try:
         body = response.json()
     except ValueError:
         return None
     value = body.get(key) if isinstance(body, dict) else None
     return str(value) if value is not None else None
+
+
+def certs() -> str:
+    """The CA bundle requests verifies against by default (certifi's)."""
+    return certifi.where()
 
 
 def last_served(url: str) -> str | None:
@@ -90,37 +122,64 @@ class StickyClient:
         explain: Callable[[], str] | None = None,
         headers: Mapping[str, str] | None = None,
         new_connection_each: bool = False,
+        verify: bool | str | None = None,
     ) -> None:
         """``new_connection_each``: every request on its own TCP connection (``Connection: close``),
         as distinct users would send them; else requests share kept-alive connections, like one browser.
+        ``verify``: False, a CA bundle's path, or True (the default CAs); None (default) reads
+        ``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE`` once, as requests would.
         """
         self.url = url
         self.timeout = timeout
         self.explain = explain
         self._read_pod = pod_reader(pod_from)
         self.records: list[RequestRecord] = []
-        self.session = requests.Session()
-        self.session.headers.update(headers or {})
+        self._headers: dict[str, str] = dict(headers or {})
         if new_connection_each:
             # urllib3 drops a connection whose request said close; the proxy sees a new client port each time
-            self.session.headers["Connection"] = "close"
-        # Read the environment's proxy and CA settings once, not on every request (requests
-        # does that with trust_env; it cost a quarter of each request's time).
-        self.session.trust_env = False
-        self.session.proxies = requests.utils.get_environ_proxies(url)
-        self.session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+            self._headers["Connection"] = "close"
+        # Read the environment's proxy and CA settings once, not on every request.
+        proxies = requests.utils.get_environ_proxies(url)
+        env_verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+        self.verify: bool | str = env_verify if verify is None else verify
         # A browser retries an idempotent request once when a kept-alive connection was
         # closed under it (a proxy reload does that); so do we.
-        retry = Retry(total=2, connect=2, read=1, status=0, redirect=0, other=0, backoff_factor=0)
-        self.session.mount("http://", HTTPAdapter(max_retries=retry))
-        self.session.mount("https://", HTTPAdapter(max_retries=retry))
+        self._retry = Retry(total=2, connect=2, read=1, status=0, redirect=0, other=0, backoff_factor=0)
+        self._timeout = urllib3.Timeout(connect=timeout, read=timeout)
+        tls: dict[str, Any] = (
+            {"cert_reqs": "CERT_NONE"}
+            if self.verify is False
+            else {"cert_reqs": "CERT_REQUIRED", "ca_certs": self.verify if isinstance(self.verify, str) else certs()}
+        )
+        proxy = requests.utils.select_proxy(url, proxies)
+        self._pool: urllib3.PoolManager = (
+            urllib3.ProxyManager(proxy, maxsize=1, **tls) if proxy else urllib3.PoolManager(maxsize=1, **tls)
+        )
+        self._prepared: dict[str, requests.PreparedRequest] = {}
         if cookie_jar is None:
-            self.session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))  # accept no cookie
+            self.cookies: CookieJar = requests.cookies.RequestsCookieJar()
+            self.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))  # accept no cookie
         else:
-            self.session.cookies = cookie_jar  # type: ignore[assignment]
+            self.cookies = cookie_jar
+        self._session: requests.Session | None = None
+
+    @property
+    def session(self) -> requests.Session:
+        """A ``requests.Session`` with the same jar, headers, proxies and CA, for one-off raw requests."""
+        if self._session is None:
+            session = requests.Session()
+            session.headers.update(self._headers)
+            session.trust_env = False
+            session.proxies = requests.utils.get_environ_proxies(self.url)
+            session.verify = self.verify
+            session.cookies = self.cookies  # type: ignore[assignment]
+            self._session = session
+        return self._session
 
     def close(self) -> None:
-        self.session.close()
+        self._pool.clear()
+        if self._session is not None:
+            self._session.close()
 
     def __enter__(self) -> StickyClient:
         return self
@@ -128,12 +187,27 @@ class StickyClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _request_for(self, url: str) -> requests.PreparedRequest:
+        """The request the cookie jar judges (its URL and headers), one per URL."""
+        prepared = self._prepared.get(url)
+        if prepared is None:
+            prepared = requests.PreparedRequest()
+            prepared.url = url
+            prepared.headers = CaseInsensitiveDict(self._headers)
+            self._prepared[url] = prepared
+        return prepared
+
     def get(self, path: str = "") -> RequestRecord:
         url = urljoin(self.url, path) if path else self.url
+        prepared = self._request_for(url)
+        cookie = get_cookie_header(self.cookies, prepared) or ""  # type: ignore[no-untyped-call]
+        headers = {**self._headers, "Cookie": cookie} if cookie else self._headers
         start = time.perf_counter()
         try:
-            response = self.session.get(url, timeout=self.timeout, allow_redirects=False)
-        except requests.RequestException as exc:
+            response = self._pool.request(
+                "GET", url, headers=headers, timeout=self._timeout, retries=self._retry, redirect=False
+            )
+        except Urllib3Error as exc:
             elapsed = time.perf_counter() - start
             reason = f"{type(exc).__name__}: {exc}"
             explanation = self.explain() if self.explain is not None else ""
@@ -150,18 +224,22 @@ class StickyClient:
             self.records.append(record)
             return record
         elapsed = time.perf_counter() - start
-        pod = self._read_pod(response)
+        set_cookie = tuple(response.headers.getlist("Set-Cookie"))
+        if set_cookie:
+            extract_cookies_to_jar(self.cookies, prepared, response)  # type: ignore[no-untyped-call]
+        answer = _Answer(response.headers, response.data)
+        pod = self._read_pod(answer)
         try:
-            body = response.json()
+            body = answer.json()
         except ValueError:
             body = {}
         record = RequestRecord(
             n=len(self.records) + 1,
             url=url,
-            status=response.status_code,
+            status=response.status,
             pod=pod,
-            cookie_sent=response.request.headers.get("Cookie", "") or "",
-            set_cookie=tuple(response.raw.headers.getlist("Set-Cookie")),
+            cookie_sent=cookie,
+            set_cookie=set_cookie,
             elapsed_s=elapsed,
             body=body if isinstance(body, dict) else {},
         )

@@ -154,3 +154,12 @@ def test_the_run_header_says_where_the_ingress_expectations_come_from(
     pytester.makepyfile("def test_nothing():\n    pass\n")
     result = pytester.runpytest(*args, "--co")
     result.stdout.fnmatch_lines([line])
+
+
+def test_only_the_hash_ring_moves_clients_of_pods_that_stay() -> None:
+    # envoyproxy/envoy 0d2acde ring_hash_lb.cc:146-148 (each host's share of the ring depends on the
+    # host count), :179-188 (points hashed from the host's address); a cookie names its pod on the others.
+    assert BEHAVIOURS["envoy-ring-hash"].pins_survive_membership_change is False
+    assert "ring_hash_lb.cc:146" in BEHAVIOURS["envoy-ring-hash"].cite("pins_survive_membership_change")
+    for key in ("haproxy", "caddy", "envoy"):
+        assert BEHAVIOURS[key].pins_survive_membership_change is True

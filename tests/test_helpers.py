@@ -127,3 +127,16 @@ def test_a_failing_test_report_has_a_sticky_requests_section(pytester: pytest.Py
             "6 *200 *pod-c *",
         ]
     )
+
+
+def test_the_client_verifies_tls_as_told_else_as_the_environment_says(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pytest_sticky.client import StickyClient
+
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/from/the/environment.pem")
+    url = "https://127.0.0.1:9/"
+    with StickyClient(url) as client:
+        assert (client.verify, client.session.verify) == ("/from/the/environment.pem", "/from/the/environment.pem")
+    with StickyClient(url, verify=False) as client:
+        assert (client.verify, client.session.verify) == (False, False)
+    with StickyClient(url, verify="/router/ca.pem") as client:
+        assert (client.verify, client.session.verify) == ("/router/ca.pem", "/router/ca.pem")
