@@ -140,3 +140,32 @@ def test_the_client_verifies_tls_as_told_else_as_the_environment_says(monkeypatc
         assert (client.verify, client.session.verify) == (False, False)
     with StickyClient(url, verify="/router/ca.pem") as client:
         assert (client.verify, client.session.verify) == ("/router/ca.pem", "/router/ca.pem")
+
+
+def test_a_replica_is_healthy_only_when_the_answer_names_it() -> None:
+    """Another process that took the new replica's port meanwhile must not pass for the replica."""
+    import http.server
+    import threading
+
+    from pytest_sticky.local.health import answers_as
+
+    class Other(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("X-Pod-Name", "hello-1")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (the base class names it so)
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Other)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        port = server.server_address[1]
+        assert answers_as("hello-1", port)
+        assert not answers_as("hello-3", port)
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -10,6 +10,7 @@ waits until it is healthy, and gives the proxy the new address.
 from __future__ import annotations
 
 import atexit
+import functools
 import itertools
 import signal
 import threading
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pytest_sticky.errors import SetupError
-from pytest_sticky.local.health import http_ok
+from pytest_sticky.local.health import answers_as
 from pytest_sticky.local.launch import launch
 from pytest_sticky.ports import LOOPBACK
 from pytest_sticky.processes import ChildProcess
@@ -139,7 +140,7 @@ class LocalStatefulSet:
             pod_name,
             command,
             env=env,
-            healthy=http_ok,
+            healthy=functools.partial(answers_as, pod_name),
             log_dir=self.log_dir,
             timeout=self.ready_timeout,
         )
