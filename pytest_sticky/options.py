@@ -165,7 +165,53 @@ def raw_value(config: pytest.Config, setting: Setting) -> tuple[str, str | None]
     return setting.default, None
 
 
-def resolve(config: pytest.Config) -> StickyConfig:
+@dataclass(frozen=True)
+class RawValues:
+    """Every setting's text as given (or its default), and where each given one came from."""
+
+    values: dict[str, str]
+    sources: dict[str, str]
+    """Setting name -> where it was given (``--sticky-...``, ``ini ...``, ``env ...``); absent: the default."""
+
+    def __getitem__(self, name: str) -> str:
+        return self.values[name]
+
+    def where(self, name: str) -> str:
+        return self.sources.get(name, BY_NAME[name].option)
+
+    def given(self, names: tuple[str, ...]) -> list[str]:
+        """Those of ``names`` the user gave."""
+        return [n for n in names if n in self.sources]
+
+    def number(self, name: str, kind: type[int] | type[float], minimum: float) -> float:
+        import pytest
+
+        try:
+            parsed = kind(self.values[name])
+        except ValueError:
+            what = "whole number" if kind is int else "number"
+            raise pytest.UsageError(
+                f"{self.where(name)}: {self.values[name]!r} is not a {what}; valid values: {what}s of at least "
+                f"{minimum:g}"
+            ) from None
+        if parsed < minimum:
+            raise pytest.UsageError(f"{self.where(name)}: must be at least {minimum:g}, not {self.values[name]}")
+        return parsed
+
+    def boolean(self, name: str) -> bool:
+        import pytest
+
+        value = self.values[name].lower()
+        if value not in TRUE_WORDS + FALSE_WORDS:
+            raise pytest.UsageError(
+                f"{self.where(name)}: {value!r} is not a boolean; valid values: "
+                f"{', '.join(TRUE_WORDS + FALSE_WORDS[:-1])}"
+            )
+        return value in TRUE_WORDS
+
+
+def read_values(config: pytest.Config) -> RawValues:
+    """Every setting's value, each checked against its choices."""
     import pytest
 
     values: dict[str, str] = {}
@@ -179,89 +225,100 @@ def resolve(config: pytest.Config) -> StickyConfig:
             raise pytest.UsageError(
                 f"{source or s.option}: unknown value {value!r}; valid values: {', '.join(s.choices)}"
             )
+    return RawValues(values, sources)
 
-    def where(name: str) -> str:
-        return sources.get(name, BY_NAME[name].option)
 
-    def number(name: str, kind: type[int] | type[float], minimum: float) -> float:
-        try:
-            parsed = kind(values[name])
-        except ValueError:
-            what = "whole number" if kind is int else "number"
-            raise pytest.UsageError(
-                f"{where(name)}: {values[name]!r} is not a {what}; valid values: {what}s of at least {minimum:g}"
-            ) from None
-        if parsed < minimum:
-            raise pytest.UsageError(f"{where(name)}: must be at least {minimum:g}, not {values[name]}")
-        return parsed
+def _cluster(v: RawValues) -> str:
+    """``--sticky-cluster``: one this version implements, without settings of the local cluster on another."""
+    import pytest
 
-    def boolean(name: str) -> bool:
-        value = values[name].lower()
-        if value not in TRUE_WORDS + FALSE_WORDS:
-            raise pytest.UsageError(
-                f"{where(name)}: {value!r} is not a boolean; valid values: {', '.join(TRUE_WORDS + FALSE_WORDS[:-1])}"
-            )
-        return value in TRUE_WORDS
-
-    keep = boolean("sticky_keep_cluster")
-    strict = boolean("sticky_strict")
-    cluster = values["sticky_cluster"]
-    local_only = [n for n in ("sticky_local_proxy", "sticky_app_command") if n in sources]
+    cluster = v["sticky_cluster"]
+    local_only = v.given(("sticky_local_proxy", "sticky_app_command"))
     if cluster != "local" and local_only:
         raise pytest.UsageError(
-            f"{', '.join(where(n) for n in local_only)} only applies to --sticky-cluster=local, "
-            f"not to {where('sticky_cluster')}={cluster}"
+            f"{', '.join(v.where(n) for n in local_only)} only applies to --sticky-cluster=local, "
+            f"not to {v.where('sticky_cluster')}={cluster}"
         )
     if cluster not in IMPLEMENTED_CLUSTERS:
         raise pytest.UsageError(
-            f"{where('sticky_cluster')}={cluster}: this version of pytest-sticky implements only "
+            f"{v.where('sticky_cluster')}={cluster}: this version of pytest-sticky implements only "
             f"{', '.join(IMPLEMENTED_CLUSTERS)}; valid values are {', '.join(CLUSTERS)} "
             "(see the README for the providers' status)"
         )
-    report = values["sticky_report"]
+    return cluster
+
+
+def _report(v: RawValues) -> str:
+    import pytest
+
+    report = v["sticky_report"]
     if report and not report.endswith((".json", ".md")):
-        raise pytest.UsageError(f"{where('sticky_report')}={report}: the report's name must end in .json or .md")
-    kube_only = [n for n in KUBERNETES_ONLY if n in sources]
+        raise pytest.UsageError(f"{v.where('sticky_report')}={report}: the report's name must end in .json or .md")
+    return report
+
+
+def _check_cluster_scoped(v: RawValues, cluster: str) -> None:
+    """Settings of Kubernetes clusters, and of kind, given for another cluster type."""
+    import pytest
+
+    kube_only = v.given(KUBERNETES_ONLY)
     if cluster == "local" and kube_only:
         raise pytest.UsageError(
-            f"{', '.join(where(n) for n in kube_only)} only applies to a Kubernetes cluster "
+            f"{', '.join(v.where(n) for n in kube_only)} only applies to a Kubernetes cluster "
             f"(--sticky-cluster={'|'.join(KUBERNETES_CLUSTERS)}), not to --sticky-cluster=local"
         )
-    kind_only = [n for n in KIND_ONLY if n in sources]
+    kind_only = v.given(KIND_ONLY)
     if cluster != "kind" and kind_only:
         raise pytest.UsageError(
-            f"{', '.join(where(n) for n in kind_only)} only applies to --sticky-cluster=kind, "
+            f"{', '.join(v.where(n) for n in kind_only)} only applies to --sticky-cluster=kind, "
             f"not to --sticky-cluster={cluster}"
         )
-    ingress = values["sticky_ingress"] or ("nginx" if cluster == "kind" else "none")
-    if cluster == "existing" and ingress != "none" and not values["sticky_ingress_url"]:
+
+
+def _ingress(v: RawValues, cluster: str) -> str:
+    """``--sticky-ingress`` resolved per cluster type (nginx on kind, none elsewhere)."""
+    import pytest
+
+    ingress = v["sticky_ingress"] or ("nginx" if cluster == "kind" else "none")
+    if cluster == "existing" and ingress != "none" and not v["sticky_ingress_url"]:
         raise pytest.UsageError(
-            f"{where('sticky_ingress')}={ingress} with --sticky-cluster=existing needs --sticky-ingress-url "
+            f"{v.where('sticky_ingress')}={ingress} with --sticky-cluster=existing needs --sticky-ingress-url "
             "(where the controller listens, as seen from this machine)"
         )
+    return ingress
+
+
+def resolve(config: pytest.Config) -> StickyConfig:
+    v = read_values(config)
+    keep = v.boolean("sticky_keep_cluster")
+    strict = v.boolean("sticky_strict")
+    cluster = _cluster(v)
+    report = _report(v)
+    _check_cluster_scoped(v, cluster)
+    ingress = _ingress(v, cluster)
     return StickyConfig(
         cluster=cluster,
-        replicas=int(number("sticky_replicas", int, 1)),
+        replicas=int(v.number("sticky_replicas", int, 1)),
         keep_cluster=keep,
-        local_proxy=values["sticky_local_proxy"],
-        app_command=values["sticky_app_command"],
-        timeout=number("sticky_timeout", float, 1),
+        local_proxy=v["sticky_local_proxy"],
+        app_command=v["sticky_app_command"],
+        timeout=v.number("sticky_timeout", float, 1),
         report=report,
         strict=strict,
-        kubeconfig=values["sticky_kubeconfig"],
-        context=values["sticky_context"],
-        app_image=values["sticky_app_image"],
-        redis_image=values["sticky_redis_image"],
-        image_pull_policy=values["sticky_image_pull_policy"],
-        grace_period=int(number("sticky_grace_period", int, 0)),
+        kubeconfig=v["sticky_kubeconfig"],
+        context=v["sticky_context"],
+        app_image=v["sticky_app_image"],
+        redis_image=v["sticky_redis_image"],
+        image_pull_policy=v["sticky_image_pull_policy"],
+        grace_period=int(v.number("sticky_grace_period", int, 0)),
         ingress=ingress,
-        ingress_url=values["sticky_ingress_url"],
-        ingress_class=values["sticky_ingress_class"],
-        affinity_mode=values["sticky_affinity_mode"],
-        ingress_manifest=values["sticky_ingress_manifest"],
-        cluster_name=values["sticky_cluster_name"],
-        kind_image=values["sticky_kind_image"],
-        http_port=int(number("sticky_http_port", int, 0)),
-        https_port=int(number("sticky_https_port", int, 0)),
-        explicit=frozenset(sources),
+        ingress_url=v["sticky_ingress_url"],
+        ingress_class=v["sticky_ingress_class"],
+        affinity_mode=v["sticky_affinity_mode"],
+        ingress_manifest=v["sticky_ingress_manifest"],
+        cluster_name=v["sticky_cluster_name"],
+        kind_image=v["sticky_kind_image"],
+        http_port=int(v.number("sticky_http_port", int, 0)),
+        https_port=int(v.number("sticky_https_port", int, 0)),
+        explicit=frozenset(v.sources),
     )
