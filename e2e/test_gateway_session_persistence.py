@@ -23,12 +23,12 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
-from typing import Any
 
 import pytest
 from requests.cookies import RequestsCookieJar
 
-from pytest_sticky.app import StickyApp
+from pytest_sticky.abilities import HasGateway, HasLocalProxies
+from pytest_sticky.app import StickyApp, StickyCluster
 from pytest_sticky.assertions import check_pinned
 from pytest_sticky.behaviours import SESSION_PERSISTENCE
 from pytest_sticky.client import RequestRecord, StickyClient, client_for
@@ -55,22 +55,25 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @pytest.fixture
-def deploy(request: pytest.FixtureRequest, sticky_cluster: Any, implementation: str) -> Callable[[Route], StickyApp]:
+def deploy(
+    request: pytest.FixtureRequest, sticky_cluster: StickyCluster, implementation: str
+) -> Callable[[Route], StickyApp]:
     """``deploy(route)``: the route's backends and the route, through ``implementation``."""
-    if implementation == "gateway":
+    if implementation == "gateway" or not isinstance(sticky_cluster, HasGateway):
         pytest.skip(
             "needs Gateway API session persistence: run on the local cluster (Envoy from the `local` extra), "
             "or with --sticky-cluster=kind|existing --sticky-ingress=gateway"
         )
+    cluster: HasGateway = sticky_cluster
 
     def deploy_route(route: Route) -> StickyApp:
         from pytest_sticky.errors import MissingTool
 
         try:
-            if sticky_cluster.name == "local":
-                app: StickyApp = sticky_cluster.deploy_route(route, proxy=implementation)
+            if isinstance(cluster, HasLocalProxies):
+                app = cluster.deploy_route(route, proxy=implementation)
             else:
-                app = sticky_cluster.deploy_route(route)
+                app = cluster.deploy_route(route)
         except MissingTool as exc:
             pytest.skip(str(exc))
         from pytest_sticky.plugin import _watch
@@ -247,10 +250,10 @@ def test_httproute_session_persistence_header_based(
 
 
 def test_negative_control_sees_distinct_users_through_a_connection_derived_cookie(
-    sticky_cluster: Any, assert_sticky: Callable[..., str], sticky_recorder: Recorder
+    sticky_cluster: StickyCluster, assert_sticky: Callable[..., str], sticky_recorder: Recorder
 ) -> None:
     """Envoy ring_hash generates its cookie from the client's address: one connection = one user."""
-    if sticky_cluster.name != "local":
+    if not isinstance(sticky_cluster, HasLocalProxies):
         pytest.skip("runs on the local cluster (Envoy ring-hash mode)")
     app = sticky_cluster.deploy_route(
         one_rule("ring-control", SessionPersistence(session_name="ring-control")), proxy="envoy-ring-hash"

@@ -11,19 +11,19 @@ import re
 import time
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
-from typing import Any
 
 import pytest
 from requests.cookies import RequestsCookieJar
 
 from pytest_sticky import KilledPod
-from pytest_sticky.app import AppSpec, StickyApp
+from pytest_sticky.abilities import HasIngress
+from pytest_sticky.app import AppSpec, StickyApp, StickyCluster
 from pytest_sticky.assertions import check_pinned
 from pytest_sticky.behaviours import ingress_behaviour
 from pytest_sticky.capabilities import missing
 from pytest_sticky.client import RequestRecord, client_for
 from pytest_sticky.cookies import find_cookie, parse_set_cookie
-from pytest_sticky.kube.ingress import first_set_cookies
+from pytest_sticky.kube.ingress import IngressRoute, first_set_cookies
 
 pytestmark = pytest.mark.sticky_cluster("kind", "existing")
 
@@ -39,8 +39,8 @@ COOKIE_ANNOTATIONS = {
 
 
 @pytest.fixture(scope="module")
-def ingress_cluster(sticky_cluster: Any) -> Any:
-    if getattr(sticky_cluster, "ingress", None) is None:
+def ingress_cluster(sticky_cluster: StickyCluster) -> HasIngress:
+    if not isinstance(sticky_cluster, HasIngress) or sticky_cluster.ingress is None:
         missing(  # a missing capability of this kind/existing run: fails under --sticky-strict
             "needs an ingress controller: run with --sticky-cluster=kind, or with "
             "--sticky-ingress=nginx|traefik --sticky-ingress-url=URL on an existing cluster that has one"
@@ -48,12 +48,25 @@ def ingress_cluster(sticky_cluster: Any) -> Any:
     return sticky_cluster
 
 
-def _deploy(cluster: Any, name: str, **spec: Any) -> StickyApp:
-    app: StickyApp = cluster.deploy_app(AppSpec(name=name, **spec))
-    return app
+def _deploy(
+    cluster: HasIngress,
+    name: str,
+    *,
+    replicas: int,
+    affinity: bool = True,
+    ingress_annotations: dict[str, str | None] | None = None,
+) -> StickyApp:
+    spec = AppSpec(name=name, replicas=replicas, affinity=affinity, ingress_annotations=ingress_annotations or {})
+    return cluster.deploy_app(spec)
 
 
-def test_cookie_attributes_follow_the_annotations(ingress_cluster: Any) -> None:
+def _ingress(cluster: HasIngress) -> IngressRoute:
+    """The cluster's ingress controller as it is known now (what answers may have re-identified it)."""
+    assert cluster.ingress is not None, "the ingress_cluster fixture skips a cluster without one"
+    return cluster.ingress
+
+
+def test_cookie_attributes_follow_the_annotations(ingress_cluster: HasIngress) -> None:
     deployed = time.time()
     app = _deploy(
         ingress_cluster,
@@ -88,7 +101,7 @@ def test_cookie_attributes_follow_the_annotations(ingress_cluster: Any) -> None:
     assert cookie.http_only is behaviour.http_only, where
 
 
-def test_an_ingress_without_a_cookie_name_gets_the_controllers_default(ingress_cluster: Any) -> None:
+def test_an_ingress_without_a_cookie_name_gets_the_controllers_default(ingress_cluster: HasIngress) -> None:
     """Both controllers name it INGRESSCOOKIE: ingress-nginx sessionaffinity/main.go:38 (controller-v1.15.1),
     Traefik translator.go:376 (v3.7.9)."""
     app = _deploy(
@@ -118,7 +131,7 @@ def test_an_ingress_without_a_cookie_name_gets_the_controllers_default(ingress_c
     ids=["chrome-51", "chrome-131"],
 )
 def test_conditional_samesite_none_leaves_samesite_out_for_browsers_that_reject_it(
-    ingress_cluster: Any, agent: str, old_browser: bool
+    ingress_cluster: HasIngress, agent: str, old_browser: bool
 ) -> None:
     app = _deploy(
         ingress_cluster,
@@ -140,8 +153,8 @@ def test_conditional_samesite_none_leaves_samesite_out_for_browsers_that_reject_
         assert cookie.same_site == "None", f"{first}; {behaviour.label} ({behaviour.cite('cookie_annotations')})"
 
 
-def test_secure_false_over_https_is_still_secure_where_the_row_says_so(ingress_cluster: Any) -> None:
-    route = ingress_cluster.ingress
+def test_secure_false_over_https_is_still_secure_where_the_row_says_so(ingress_cluster: HasIngress) -> None:
+    route = _ingress(ingress_cluster)
     behaviour = route.behaviour
     if behaviour.product != "ingress-nginx":
         pytest.skip(
@@ -168,7 +181,7 @@ def test_secure_false_over_https_is_still_secure_where_the_row_says_so(ingress_c
 
 
 def test_change_on_failure_keeps_the_client_on_a_live_pod_and_only_moves_it_with_a_new_cookie(
-    ingress_cluster: Any, kill_serving_pod: Callable[..., KilledPod]
+    ingress_cluster: HasIngress, kill_serving_pod: Callable[..., KilledPod]
 ) -> None:
     """ingress-nginx sticky.lua:182-195 (controller-v1.15.1): with change-on-failure a failed attempt picks a new
     upstream and sets a new cookie, even in balanced mode (where a stale key otherwise re-hashes, no new cookie).
@@ -177,7 +190,7 @@ def test_change_on_failure_keeps_the_client_on_a_live_pod_and_only_moves_it_with
     either way: every answer after the failover comes from one live pod, and the client moved to it with a
     cookie of the balanced shape (``<time>.<pid>.<random>|<md5>``) or kept its cookie.
     """
-    behaviour = ingress_cluster.ingress.behaviour
+    behaviour = _ingress(ingress_cluster).behaviour
     if not behaviour.honours("change-on-failure"):
         pytest.skip(
             f"{behaviour.label} ignores session-cookie-change-on-failure ({behaviour.cite('cookie_annotations')})"
@@ -210,9 +223,9 @@ def _first_answer(base_url: str, host: str, agent: str = "pytest-sticky") -> lis
 
 @pytest.mark.parametrize("mode", ["balanced", "persistent"])
 def test_affinity_mode_decides_the_cookie_after_the_pinned_pod_is_deleted(
-    ingress_cluster: Any, mode: str, kill_serving_pod: Callable[..., KilledPod]
+    ingress_cluster: HasIngress, mode: str, kill_serving_pod: Callable[..., KilledPod]
 ) -> None:
-    route = ingress_cluster.ingress
+    route = _ingress(ingress_cluster)
     # Traefik implements persistent only and ignores balanced (its docs, ingress-nginx.md "Session Affinity"):
     # an Ingress asking for balanced behaves as persistent, which is asserted here rather than skipped.
     applies = route.behaviour.behaves_as_mode(mode)
@@ -233,7 +246,7 @@ def test_affinity_mode_decides_the_cookie_after_the_pinned_pod_is_deleted(
 
 
 def test_persistent_mode_keeps_every_holder_on_its_pod_when_scaling_up(
-    ingress_cluster: Any, sticky_recorder: Callable[[str, list[RequestRecord]], None]
+    ingress_cluster: HasIngress, sticky_recorder: Callable[[str, list[RequestRecord]], None]
 ) -> None:
     app = _deploy(
         ingress_cluster, "hello-scale", replicas=2, ingress_annotations={PREFIX + "affinity-mode": "persistent"}
@@ -255,7 +268,7 @@ def test_persistent_mode_keeps_every_holder_on_its_pod_when_scaling_up(
 
 
 def test_a_second_ingress_without_affinity_spreads(
-    ingress_cluster: Any, assert_spread: Callable[..., dict[str, int]]
+    ingress_cluster: HasIngress, assert_spread: Callable[..., dict[str, int]]
 ) -> None:
     app = _deploy(ingress_cluster, "hello-plain", replicas=3, affinity=False)
     assert app.cookie_name is None

@@ -17,13 +17,15 @@ import re
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import pytest
 from requests.cookies import RequestsCookieJar
 from urllib3.exceptions import InsecureRequestWarning
 
+from pytest_sticky.abilities import HasRoute, HasRoutes
+from pytest_sticky.app import StickyApp, StickyCluster
 from pytest_sticky.assertions import check_pinned, requests_to_reach_all
+from pytest_sticky.capabilities import other_cluster
 from pytest_sticky.client import RequestRecord, StickyClient
 from pytest_sticky.cookies import find_cookie
 from pytest_sticky.openshift.routes import read_route, route_url
@@ -35,7 +37,9 @@ ROUTER_COOKIE_VALUE = re.compile(r"^[0-9a-zA-Z]+$")
 
 
 @contextmanager
-def route_client(app: Any, jar: RequestsCookieJar | None, url: str | None = None, **headers: str) -> Iterator[Any]:
+def route_client(
+    app: HasRoute, jar: RequestsCookieJar | None, url: str | None = None, **headers: str
+) -> Iterator[StickyClient]:
     """A recording client for ``app`` (through its Route) that verifies TLS only against OPENSHIFT_ROUTER_CA_BUNDLE."""
     client = StickyClient(
         url or app.url,
@@ -52,41 +56,54 @@ def route_client(app: Any, jar: RequestsCookieJar | None, url: str | None = None
             client.close()
 
 
-def pod_ips(app: Any) -> set[str]:
+def pod_ips(app: HasRoute) -> set[str]:
     pods = app.kube.core.list_namespaced_pod(app.namespace, label_selector=app.selector).items
     return {p.status.pod_ip for p in pods if p.status.pod_ip}
 
 
 @pytest.fixture(scope="module")
-def openshift(sticky_cluster: Any) -> Any:
+def openshift(sticky_cluster: StickyCluster) -> HasRoutes:
     """The OpenShift cluster (it can expose the app through more Routes)."""
+    if not isinstance(sticky_cluster, HasRoutes):
+        other_cluster(f"runs on --sticky-cluster=openshift; this run uses --sticky-cluster={sticky_cluster.name}")
     return sticky_cluster
 
 
+@pytest.fixture
+def routed_app(sticky_app: StickyApp) -> HasRoute:
+    """The run's app (``sticky_app``) as reached through its OpenShift Route."""
+    if not isinstance(sticky_app, HasRoute):
+        other_cluster(
+            f"runs on --sticky-cluster=openshift; this run reaches {sticky_app.name} through {sticky_app.reached_via}"
+        )
+    return sticky_app
+
+
 def test_the_annotated_cookie_name_is_honoured_and_the_jar_holds_no_ip_literal(
-    sticky_app: Any, assert_sticky: Callable[..., str], cookie_jar: RequestsCookieJar
+    routed_app: HasRoute, assert_sticky: Callable[..., str], cookie_jar: RequestsCookieJar
 ) -> None:
-    route = read_route(sticky_app.project.run, sticky_app.namespace, sticky_app.route.name)
-    assert route["metadata"]["annotations"]["router.openshift.io/cookie_name"] == sticky_app.cookie_name
+    route = read_route(routed_app.project.run, routed_app.namespace, routed_app.route.name)
+    assert route["metadata"]["annotations"]["router.openshift.io/cookie_name"] == routed_app.cookie_name
 
     assert_sticky(cookie_jar, requests=10)
-    assert sticky_app.cookie_name in cookie_jar, f"the jar holds {list(cookie_jar.keys())}"
-    ips = pod_ips(sticky_app)
+    name = routed_app.cookie_name
+    assert name is not None and name in cookie_jar, f"the jar holds {list(cookie_jar.keys())}"
+    ips = pod_ips(routed_app)
     for cookie in cookie_jar:
         text = f"{cookie.name}={cookie.value}"
         assert not IP_LITERAL.search(text), f"the jar holds an IP address: {text}"
         assert not any(ip in text for ip in ips), f"the jar holds a pod's address ({sorted(ips)}): {text}"
-    assert ROUTER_COOKIE_VALUE.match(cookie_jar[sticky_app.cookie_name]), cookie_jar[sticky_app.cookie_name]
+    assert ROUTER_COOKIE_VALUE.match(cookie_jar[name]), cookie_jar[name]
 
 
 @pytest.mark.parametrize("termination", ["", "edge", "passthrough"], ids=["http", "edge", "passthrough"])
 def test_each_kind_of_route_pins_a_jar_to_one_pod(
-    openshift: Any,
-    sticky_app: Any,
+    openshift: HasRoutes,
+    routed_app: HasRoute,
     termination: str,
     sticky_recorder: Callable[[str, list[RequestRecord]], None],
 ) -> None:
-    app = openshift.expose(sticky_app, termination, termination=termination) if termination else sticky_app
+    app = openshift.expose(routed_app, termination, termination=termination) if termination else routed_app
     if app.cookie_name is None:
         pytest.skip(app.no_cookie_reason)
     with route_client(app, RequestsCookieJar()) as client:
@@ -97,10 +114,10 @@ def test_each_kind_of_route_pins_a_jar_to_one_pod(
 
 @pytest.mark.parametrize("same_site", [None, "Strict", "Lax"], ids=["default", "Strict", "Lax"])
 def test_an_edge_route_cookie_is_secure_with_the_same_site_its_annotation_asks(
-    openshift: Any, sticky_app: Any, same_site: str | None
+    openshift: HasRoutes, routed_app: HasRoute, same_site: str | None
 ) -> None:
     variant = f"edge-{(same_site or 'default').lower()}"
-    edge = openshift.expose(sticky_app, variant, termination="edge", same_site=same_site)
+    edge = openshift.expose(routed_app, variant, termination="edge", same_site=same_site)
     with route_client(edge, RequestsCookieJar()) as client:
         first = client.get()
     assert first.ok, first
@@ -112,8 +129,8 @@ def test_an_edge_route_cookie_is_secure_with_the_same_site_its_annotation_asks(
     assert cookie.same_site == (same_site or "None"), first.set_cookie
 
 
-def test_an_edge_route_redirects_plain_http_to_https(openshift: Any, sticky_app: Any) -> None:
-    edge = openshift.expose(sticky_app, "edge-default", termination="edge")
+def test_an_edge_route_redirects_plain_http_to_https(openshift: HasRoutes, routed_app: HasRoute) -> None:
+    edge = openshift.expose(routed_app, "edge-default", termination="edge")
     url, headers = route_url(edge.host, "http", openshift.router_url)
     with route_client(edge, None, url=url, **headers) as client:
         answer = client.session.get(url, allow_redirects=False, timeout=10)
@@ -122,15 +139,17 @@ def test_an_edge_route_redirects_plain_http_to_https(openshift: Any, sticky_app:
 
 
 def test_with_cookies_disabled_requests_reach_several_pods_even_with_a_cookie(
-    openshift: Any,
-    sticky_app: Any,
+    openshift: HasRoutes,
+    routed_app: HasRoute,
     assert_sticky: Callable[..., str],
     cookie_jar: RequestsCookieJar,
     sticky_recorder: Callable[[str, list[RequestRecord]], None],
 ) -> None:
     assert_sticky(cookie_jar, requests=5)  # a cookie the router would honour on a cookie route
-    name, value = sticky_app.cookie_name, cookie_jar[sticky_app.cookie_name]
-    off = openshift.expose(sticky_app, "nocookie", cookie_name=name, disable_cookies=True)
+    name = routed_app.cookie_name
+    assert name is not None, f"{routed_app.reached_via} sets no affinity cookie: {routed_app.no_cookie_reason}"
+    value = cookie_jar[name]
+    off = openshift.expose(routed_app, "nocookie", cookie_name=name, disable_cookies=True)
     assert off.cookie_name is None and "disable_cookies" in off.no_cookie_reason
 
     count = requests_to_reach_all(2) * 2

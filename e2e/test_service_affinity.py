@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from typing import Any
 
 import pytest
 
+from pytest_sticky.abilities import HasServiceAffinity
+from pytest_sticky.kube.incluster import InClusterClient
 from pytest_sticky.waiting import wait_until
 
 pytestmark = pytest.mark.sticky_cluster("existing", "kind", "openshift")
@@ -22,26 +23,26 @@ SYNC_TIMEOUT_S = 60.0
 """kube-proxy applies a Service change on its next sync; how long we give it."""
 
 
-def _cluster_ip_url(app: Any) -> str:
+def _cluster_ip_url(app: HasServiceAffinity) -> str:
     service = app.service()
     return f"http://{service.spec.cluster_ip}:{service.spec.ports[0].port}/"
 
 
-def _node_port_url(app: Any) -> str:
+def _node_port_url(app: HasServiceAffinity) -> str:
     service = app.service()
     node = app.kube.core.list_node().items[0]
     ip = next(a.address for a in node.status.addresses if a.type == "InternalIP")
     return f"http://{ip}:{service.spec.ports[0].node_port}/"
 
 
-def _batch(incluster: Any, url: str, count: int = AFFINITY_REQUESTS) -> Counter[str]:
+def _batch(incluster: InClusterClient, url: str, count: int = AFFINITY_REQUESTS) -> Counter[str]:
     pods = incluster.get_pods(url, count)
     errors = [p for p in pods if p.startswith("ERR")]
     assert not errors, f"requests from the client pod to {url} failed: {errors[:3]}"
     return Counter(pods)
 
 
-def _until(incluster: Any, url: str, pinned: bool, what: str) -> Counter[str]:
+def _until(incluster: InClusterClient, url: str, pinned: bool, what: str) -> Counter[str]:
     seen: list[Counter[str]] = []
 
     def check() -> Counter[str] | None:
@@ -65,13 +66,13 @@ CHECK_REQUESTS = 30
 """With 3 ready pods and no affinity, 30 requests all landing on one pod by chance: 3^-29."""
 
 
-def _ready_pods(app: Any) -> set[str]:
+def _ready_pods(app: HasServiceAffinity) -> set[str]:
     pods = set(app.pods())
     assert len(pods) >= 2, f"affinity can only be shown with two ready pods or more; ready: {sorted(pods)}"
     return pods
 
 
-def _assert_pinned(incluster: Any, url: str, ready: set[str]) -> str:
+def _assert_pinned(incluster: InClusterClient, url: str, ready: set[str]) -> str:
     counts = _batch(incluster, url, CHECK_REQUESTS)
     assert sum(counts.values()) == CHECK_REQUESTS, counts
     assert len(counts) == 1, f"{CHECK_REQUESTS} requests to {url} with ClientIP affinity reached {dict(counts)}"
@@ -80,13 +81,15 @@ def _assert_pinned(incluster: Any, url: str, ready: set[str]) -> str:
     return pod
 
 
-def _assert_spread(incluster: Any, url: str, ready: set[str]) -> None:
+def _assert_spread(incluster: InClusterClient, url: str, ready: set[str]) -> None:
     counts = _batch(incluster, url, CHECK_REQUESTS)
     assert len(counts) >= 2, f"{CHECK_REQUESTS} requests to {url} without affinity all reached {dict(counts)}"
     assert set(counts) <= ready, f"answered by {sorted(counts)}; the app's ready pods are {sorted(ready)}"
 
 
-def test_clientip_affinity_holds_for_the_cluster_ip(affinity_app: Any, incluster: Any) -> None:
+def test_clientip_affinity_holds_for_the_cluster_ip(
+    affinity_app: HasServiceAffinity, incluster: InClusterClient
+) -> None:
     ready = _ready_pods(affinity_app)
     affinity_app.set_session_affinity("ClientIP")
     url = _cluster_ip_url(affinity_app)
@@ -94,7 +97,9 @@ def test_clientip_affinity_holds_for_the_cluster_ip(affinity_app: Any, incluster
     assert _assert_pinned(incluster, url, ready) in waited, "the pod changed after affinity held"
 
 
-def test_clientip_affinity_holds_for_the_node_port(affinity_app: Any, incluster: Any) -> None:
+def test_clientip_affinity_holds_for_the_node_port(
+    affinity_app: HasServiceAffinity, incluster: InClusterClient
+) -> None:
     ready = _ready_pods(affinity_app)
     affinity_app.set_session_affinity("ClientIP")
     url = _node_port_url(affinity_app)
@@ -102,7 +107,9 @@ def test_clientip_affinity_holds_for_the_node_port(affinity_app: Any, incluster:
     assert _assert_pinned(incluster, url, ready) in waited, "the pod changed after affinity held"
 
 
-def test_switching_affinity_none_to_clientip_and_back(affinity_app: Any, incluster: Any) -> None:
+def test_switching_affinity_none_to_clientip_and_back(
+    affinity_app: HasServiceAffinity, incluster: InClusterClient
+) -> None:
     ready = _ready_pods(affinity_app)
     url = _cluster_ip_url(affinity_app)
     affinity_app.set_session_affinity("None")
@@ -116,7 +123,9 @@ def test_switching_affinity_none_to_clientip_and_back(affinity_app: Any, inclust
     _assert_spread(incluster, url, ready)
 
 
-def test_clientip_affinity_expires_after_its_timeout(affinity_app: Any, incluster: Any) -> None:
+def test_clientip_affinity_expires_after_its_timeout(
+    affinity_app: HasServiceAffinity, incluster: InClusterClient
+) -> None:
     timeout_s = 2
     affinity_app.set_session_affinity("ClientIP", timeout_seconds=timeout_s)
     url = _cluster_ip_url(affinity_app)

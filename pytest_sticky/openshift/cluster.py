@@ -13,6 +13,7 @@ import re
 import time
 from typing import Any
 
+from pytest_sticky.abilities import HasRoute
 from pytest_sticky.app import AppSpec, Store
 from pytest_sticky.behaviours import BEHAVIOURS
 from pytest_sticky.errors import SetupError
@@ -197,7 +198,7 @@ class OpenShiftCluster:
 
     def expose(
         self,
-        app: OpenShiftApp,
+        app: HasRoute,
         variant: str,
         *,
         termination: str = "",
