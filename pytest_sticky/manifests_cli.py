@@ -39,17 +39,40 @@ def parser() -> argparse.ArgumentParser:
     return parse
 
 
+Objects = list[dict[str, Any]]
+
+
+class Reach:
+    """What reaching the app adds: objects before the run's own (controllers), objects after, comments."""
+
+    def __init__(self) -> None:
+        self.before: Objects = []
+        self.after: Objects = []
+        self.comments: list[str] = []
+
+
 def objects(args: argparse.Namespace) -> tuple[list[dict[str, Any]], list[str]]:
     """(objects, comments) for the arguments."""
-    from pytest_sticky.kube import manifests
-
     ingress = args.ingress or ("nginx" if args.cluster == "kind" else "none")
     if args.cluster == "openshift" and ingress != "none":
         raise SystemExit("--ingress applies to kind and existing clusters; OpenShift apps get a Route")
     spec = AppSpec(name="hello", replicas=args.replicas)
-    namespace = args.namespace
-    comments: list[str] = []
-    out: list[dict[str, Any]] = [
+    host = f"{spec.name}.{args.namespace}.sticky.test"
+    reach = Reach()
+    if args.cluster == "openshift":
+        reach.after.append(_route(spec))
+    elif ingress in ("nginx", "traefik"):
+        _ingress(reach, args.cluster, ingress, spec, host)
+    elif ingress == "gateway":
+        _gateway(reach, args, spec, host)
+    return [*reach.before, *_run_objects(args.namespace, spec), *reach.after], reach.comments
+
+
+def _run_objects(namespace: str, spec: AppSpec) -> Objects:
+    """The run's namespace, the demo app (memory and Redis stores), Redis and the in-cluster client."""
+    from pytest_sticky.kube import manifests
+
+    out: Objects = [
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace, "labels": dict(_MANAGED_BY)}}
     ]
     images = manifests.Images()
@@ -66,59 +89,66 @@ def objects(args: argparse.Namespace) -> tuple[list[dict[str, Any]], list[str]]:
     )
     out += manifests.redis_objects(images)
     out.append(manifests.client_pod(images))
-    host = f"{spec.name}.{namespace}.sticky.test"
-    if args.cluster == "openshift":
-        from pytest_sticky.openshift.cluster import cookie_name_for
-        from pytest_sticky.openshift.routes import RouteSpec, render_route
+    return out
 
-        out.append(
-            render_route(
-                RouteSpec(name=spec.name, service=spec.name, app=spec.name, cookie_name=cookie_name_for(spec.name))
-            )
+
+def _route(spec: AppSpec) -> dict[str, Any]:
+    """The app's OpenShift Route."""
+    from pytest_sticky.openshift.cluster import cookie_name_for
+    from pytest_sticky.openshift.routes import RouteSpec, render_route
+
+    return render_route(
+        RouteSpec(name=spec.name, service=spec.name, app=spec.name, cookie_name=cookie_name_for(spec.name))
+    )
+
+
+def _ingress(reach: Reach, cluster: str, ingress: str, spec: AppSpec, host: str) -> None:
+    """The app's Ingress; on kind, the controller: ingress-nginx's upstream manifest named, Traefik's printed."""
+    from pytest_sticky.kube import manifests
+
+    reach.after += manifests.ingress_objects(
+        name=spec.name, host=host, ingress_class="nginx", cookie_name="INGRESSCOOKIE", affinity_mode="balanced"
+    )
+    if cluster == "kind" and ingress == "nginx":
+        from pytest_sticky.kind import ingress_nginx
+
+        reach.comments.append(
+            f"kind installs ingress-nginx from {ingress_nginx.MANIFEST_URL} (sha256 {ingress_nginx.MANIFEST_SHA256})"
         )
-    elif ingress in ("nginx", "traefik"):
-        out += manifests.ingress_objects(
-            name=spec.name, host=host, ingress_class="nginx", cookie_name="INGRESSCOOKIE", affinity_mode="balanced"
+    elif cluster == "kind":
+        from pytest_sticky.fixture_files import fixtures_dir
+        from pytest_sticky.kube.install import parse_manifest
+
+        path = fixtures_dir() / "ingress" / "traefik.yaml"
+        reach.before += parse_manifest(path.read_text(), str(path))
+
+
+def _gateway(reach: Reach, args: argparse.Namespace, spec: AppSpec, host: str) -> None:
+    """The app's HTTPRoute; on kind, Envoy Gateway's install named and its GatewayClass and Gateway printed."""
+    from pytest_sticky.gateway import httproute
+    from pytest_sticky.gateway.route import single_rule
+
+    if args.cluster == "kind":
+        from pytest_sticky.kind import envoy_gateway
+
+        reach.comments += envoy_gateway.describe_install()
+        reach.before += [httproute.gateway_class(), httproute.gateway(envoy_gateway.GATEWAY_NAMESPACE)]
+        gateway_namespace: str | None = envoy_gateway.GATEWAY_NAMESPACE
+    else:
+        reach.comments.append(
+            "existing: the cluster's Gateway API CRDs, Envoy Gateway, GatewayClass and Gateway are used"
         )
-        if args.cluster == "kind" and ingress == "nginx":
-            from pytest_sticky.kind import ingress_nginx
-
-            comments.append(
-                f"kind installs ingress-nginx from {ingress_nginx.MANIFEST_URL} "
-                f"(sha256 {ingress_nginx.MANIFEST_SHA256})"
-            )
-        elif args.cluster == "kind":
-            from pytest_sticky.fixture_files import fixtures_dir
-            from pytest_sticky.kube.install import parse_manifest
-
-            path = fixtures_dir() / "ingress" / "traefik.yaml"
-            out = parse_manifest(path.read_text(), str(path)) + out
-    elif ingress == "gateway":
-        from pytest_sticky.gateway import httproute
-        from pytest_sticky.gateway.route import single_rule
-
-        if args.cluster == "kind":
-            from pytest_sticky.kind import envoy_gateway
-
-            comments += envoy_gateway.describe_install()
-            out = [httproute.gateway_class(), httproute.gateway(envoy_gateway.GATEWAY_NAMESPACE), *out]
-            gateway_namespace = envoy_gateway.GATEWAY_NAMESPACE
-        else:
-            comments.append(
-                "existing: the cluster's Gateway API CRDs, Envoy Gateway, GatewayClass and Gateway are used"
-            )
-            gateway_namespace = None
-        route = single_rule(spec.name, spec.replicas)
-        out.append(
-            httproute.httproute(
-                route,
-                namespace=namespace,
-                hostname=host,
-                schema=args.gateway_schema,
-                gateway_namespace=gateway_namespace,
-            )
+        gateway_namespace = None
+    route = single_rule(spec.name, spec.replicas)
+    reach.after.append(
+        httproute.httproute(
+            route,
+            namespace=args.namespace,
+            hostname=host,
+            schema=args.gateway_schema,
+            gateway_namespace=gateway_namespace,
         )
-    return out, comments
+    )
 
 
 _MANAGED_BY = {"app.kubernetes.io/managed-by": "pytest-sticky"}
