@@ -136,10 +136,9 @@ def _route_entry(route: Route, index: int, rule: RouteRule, mode: EnvoyMode) -> 
     return entry
 
 
-def render_bootstrap(route: Route, mode: EnvoyMode, *, port: int, admin_port: int, eds_dir: Path) -> dict[str, Any]:
-    """The Envoy bootstrap: one listener on ``port``, the route's rules, clusters fed from ``eds_dir``."""
-    # longest path first, as Envoy Gateway orders prefix matches
-    order = sorted(range(len(route.rules)), key=lambda i: -len(route.rules[i].path))
+def _http_filters(route: Route, mode: EnvoyMode) -> list[dict[str, Any]]:
+    """The connection manager's filters: a disabled stateful session filter (stateful-session mode, when a
+    rule persists sessions; each route overrides it), then the router."""
     http_filters: list[dict[str, Any]] = []
     if mode == "stateful-session" and any(r.session_persistence for r in route.rules):
         first = next(i for i, r in enumerate(route.rules) if r.session_persistence is not None)
@@ -159,26 +158,57 @@ def render_bootstrap(route: Route, mode: EnvoyMode, *, port: int, admin_port: in
             "typed_config": {"@type": _T + "envoy.extensions.filters.http.router.v3.Router"},
         }
     )
-    clusters = []
-    for name in cluster_names(route, mode):
-        cluster: dict[str, Any] = {
-            "name": name,
-            "type": "EDS",
-            "connect_timeout": "1s",
-            "eds_cluster_config": {
-                "eds_config": {
-                    "path_config_source": {"path": str(eds_dir / f"{name}.json")},
-                    "resource_api_version": "V3",
-                }
+    return http_filters
+
+
+def _cluster(name: str, mode: EnvoyMode, eds_dir: Path) -> dict[str, Any]:
+    """A cluster whose endpoints Envoy reads from ``eds_dir/<name>.json``."""
+    cluster: dict[str, Any] = {
+        "name": name,
+        "type": "EDS",
+        "connect_timeout": "1s",
+        "eds_cluster_config": {
+            "eds_config": {
+                "path_config_source": {"path": str(eds_dir / f"{name}.json")},
+                "resource_api_version": "V3",
+            }
+        },
+    }
+    if mode == "stateful-session":
+        # Envoy Gateway's default load balancer is LeastRequest [api/v1alpha1/loadbalancer_types.go]
+        cluster["lb_policy"] = "LEAST_REQUEST"
+        cluster["common_lb_config"] = {"locality_weighted_lb_config": {}}
+    else:
+        cluster["lb_policy"] = "RING_HASH"
+    return cluster
+
+
+def _connection_manager(route: Route, mode: EnvoyMode) -> dict[str, Any]:
+    """The HTTP connection manager: one virtual host with the route's rules, longest path first."""
+    # longest path first, as Envoy Gateway orders prefix matches
+    order = sorted(range(len(route.rules)), key=lambda i: -len(route.rules[i].path))
+    return {
+        "name": "envoy.filters.network.http_connection_manager",
+        "typed_config": {
+            "@type": _HCM,
+            "stat_prefix": "http",
+            "route_config": {
+                "name": route.name,
+                "virtual_hosts": [
+                    {
+                        "name": route.name,
+                        "domains": ["*"],
+                        "routes": [_route_entry(route, i, route.rules[i], mode) for i in order],
+                    }
+                ],
             },
-        }
-        if mode == "stateful-session":
-            # Envoy Gateway's default load balancer is LeastRequest [api/v1alpha1/loadbalancer_types.go]
-            cluster["lb_policy"] = "LEAST_REQUEST"
-            cluster["common_lb_config"] = {"locality_weighted_lb_config": {}}
-        else:
-            cluster["lb_policy"] = "RING_HASH"
-        clusters.append(cluster)
+            "http_filters": _http_filters(route, mode),
+        },
+    }
+
+
+def render_bootstrap(route: Route, mode: EnvoyMode, *, port: int, admin_port: int, eds_dir: Path) -> dict[str, Any]:
+    """The Envoy bootstrap: one listener on ``port``, the route's rules, clusters fed from ``eds_dir``."""
     return {
         "node": {"id": f"pytest-sticky-{route.name}", "cluster": "pytest-sticky"},
         "admin": {"address": {"socket_address": {"address": LOOPBACK, "port_value": admin_port}}},
@@ -187,35 +217,10 @@ def render_bootstrap(route: Route, mode: EnvoyMode, *, port: int, admin_port: in
                 {
                     "name": "http",
                     "address": {"socket_address": {"address": LOOPBACK, "port_value": port}},
-                    "filter_chains": [
-                        {
-                            "filters": [
-                                {
-                                    "name": "envoy.filters.network.http_connection_manager",
-                                    "typed_config": {
-                                        "@type": _HCM,
-                                        "stat_prefix": "http",
-                                        "route_config": {
-                                            "name": route.name,
-                                            "virtual_hosts": [
-                                                {
-                                                    "name": route.name,
-                                                    "domains": ["*"],
-                                                    "routes": [
-                                                        _route_entry(route, i, route.rules[i], mode) for i in order
-                                                    ],
-                                                }
-                                            ],
-                                        },
-                                        "http_filters": http_filters,
-                                    },
-                                }
-                            ]
-                        }
-                    ],
+                    "filter_chains": [{"filters": [_connection_manager(route, mode)]}],
                 }
             ],
-            "clusters": clusters,
+            "clusters": [_cluster(name, mode, eds_dir) for name in cluster_names(route, mode)],
         },
     }
 
