@@ -89,78 +89,144 @@ def _nice_step(span: float, ticks: int = 6) -> float:
     return next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
 
 
+@dataclass(frozen=True)
+class _Frame:
+    """Where things go in the SVG: the plot of requests/s per pod, the error band under it, the axis, the marks."""
+
+    tl: Timeline
+    width: int = 760
+    left: int = 56
+    right: int = 150
+    top: int = 34
+    plot_h: int = 180
+    err_h: int = 36
+    gap: int = 14
+
+    @property
+    def height(self) -> int:
+        return self.top + self.plot_h + self.gap + self.err_h + 30 + 16 * max(1, len(self.tl.marks))
+
+    @property
+    def plot_w(self) -> int:
+        return self.width - self.left - self.right
+
+    @property
+    def per_s(self) -> float:
+        return 1.0 / self.tl.bucket_s
+
+    @property
+    def peak(self) -> float:
+        return max([max(v) for v in self.tl.pods.values()] + [1]) * self.per_s
+
+    @property
+    def band(self) -> int:
+        """Top of the error band."""
+        return self.top + self.plot_h + self.gap
+
+    @property
+    def axis_y(self) -> int:
+        return self.band + self.err_h
+
+    def x(self, t: float) -> float:
+        return self.left + self.plot_w * t / self.tl.seconds
+
+    def y(self, rate: float) -> float:
+        return self.top + self.plot_h - self.plot_h * rate / self.peak
+
+
 def to_svg(tl: Timeline, title: str = "") -> str:
-    width, left, right, top = 760, 56, 150, 34
-    plot_h, err_h, gap = 180, 36, 14
-    marks_h = 16 * max(1, len(tl.marks))
-    height = top + plot_h + gap + err_h + 30 + marks_h
-    plot_w = width - left - right
-    per_s = 1.0 / tl.bucket_s
-    peak = max([max(v) for v in tl.pods.values()] + [1]) * per_s
-    err_peak = max([*tl.errors, 1]) * per_s
-
-    def x(t: float) -> float:
-        return left + plot_w * t / tl.seconds
-
-    def y(rate: float) -> float:
-        return top + plot_h - plot_h * rate / peak
-
+    f = _Frame(tl)
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">',
-        f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
-        f'<text x="{left}" y="18" font-size="13" font-weight="bold">{escape(title or "requests per pod")}</text>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{f.width}" height="{f.height}" '
+        f'viewBox="0 0 {f.width} {f.height}" font-family="sans-serif" font-size="11">',
+        f'<rect width="{f.width}" height="{f.height}" fill="#ffffff"/>',
+        f'<text x="{f.left}" y="18" font-size="13" font-weight="bold">{escape(title or "requests per pod")}</text>',
+        *_svg_rate_grid(f),
+        *_svg_pods(f),
+        *_svg_errors(f),
+        *_svg_time_axis(f),
+        *_svg_marks(f),
+        "</svg>",
     ]
-    step = _nice_step(peak, 4)
+    return "\n".join(out) + "\n"
+
+
+def _svg_rate_grid(f: _Frame) -> list[str]:
+    """Horizontal lines at round requests/s, labelled on the left."""
+    out = []
+    step = _nice_step(f.peak, 4)
     level = 0.0
-    while level <= peak + 1e-9:
-        out.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y(level):.1f}" y2="{y(level):.1f}" stroke="#e5e5e5"/>')
-        out.append(f'<text x="{left - 6}" y="{y(level) + 4:.1f}" text-anchor="end">{level:g}</text>')
+    while level <= f.peak + 1e-9:
+        y = f.y(level)
+        out.append(f'<line x1="{f.left}" x2="{f.left + f.plot_w}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e5e5e5"/>')
+        out.append(f'<text x="{f.left - 6}" y="{y + 4:.1f}" text-anchor="end">{level:g}</text>')
         level += step
+    middle = f.top + f.plot_h / 2
     out.append(
-        f'<text x="12" y="{top + plot_h / 2:.0f}" transform="rotate(-90 12 {top + plot_h / 2:.0f})" '
-        'text-anchor="middle">requests/s</text>'
+        f'<text x="12" y="{middle:.0f}" transform="rotate(-90 12 {middle:.0f})" text-anchor="middle">requests/s</text>'
     )
-    for i, (pod, counts) in enumerate(tl.pods.items()):
+    return out
+
+
+def _svg_pods(f: _Frame) -> list[str]:
+    """One line per pod, and the legend (each pod's and the errors' totals)."""
+    out = []
+    lx = f.left + f.plot_w
+    for i, (pod, counts) in enumerate(f.tl.pods.items()):
         colour = PALETTE[i % len(PALETTE)]
-        points = " ".join(f"{x((b + 0.5) * tl.bucket_s):.1f},{y(n * per_s):.1f}" for b, n in enumerate(counts))
+        points = " ".join(f"{f.x((b + 0.5) * f.tl.bucket_s):.1f},{f.y(n * f.per_s):.1f}" for b, n in enumerate(counts))
         out.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{points}"/>')
-        ly = top + 14 + 16 * i
-        out.append(f'<rect x="{left + plot_w + 12}" y="{ly - 9}" width="12" height="10" fill="{colour}"/>')
-        out.append(f'<text x="{left + plot_w + 30}" y="{ly}">{escape(pod)} ({sum(counts)})</text>')
-    ly = top + 14 + 16 * len(tl.pods)
-    out.append(f'<rect x="{left + plot_w + 12}" y="{ly - 9}" width="12" height="10" fill="{ERROR_COLOUR}"/>')
-    out.append(f'<text x="{left + plot_w + 30}" y="{ly}">errors ({sum(tl.errors)})</text>')
-    # errors: red bars in their own band under the plot
-    band = top + plot_h + gap
-    out.append(
-        f'<text x="{left - 6}" y="{band + err_h / 2 + 4:.0f}" text-anchor="end" fill="{ERROR_COLOUR}">errors</text>'
-    )
-    out.append(f'<rect x="{left}" y="{band}" width="{plot_w}" height="{err_h}" fill="none" stroke="#e5e5e5"/>')
-    bar_w = plot_w / tl.buckets
-    for b, n in enumerate(tl.errors):
+        ly = f.top + 14 + 16 * i
+        out.append(f'<rect x="{lx + 12}" y="{ly - 9}" width="12" height="10" fill="{colour}"/>')
+        out.append(f'<text x="{lx + 30}" y="{ly}">{escape(pod)} ({sum(counts)})</text>')
+    ly = f.top + 14 + 16 * len(f.tl.pods)
+    out.append(f'<rect x="{lx + 12}" y="{ly - 9}" width="12" height="10" fill="{ERROR_COLOUR}"/>')
+    out.append(f'<text x="{lx + 30}" y="{ly}">errors ({sum(f.tl.errors)})</text>')
+    return out
+
+
+def _svg_errors(f: _Frame) -> list[str]:
+    """Errors: red bars in their own band under the plot."""
+    band, err_h, left = f.band, f.err_h, f.left
+    out = [
+        f'<text x="{left - 6}" y="{band + err_h / 2 + 4:.0f}" text-anchor="end" fill="{ERROR_COLOUR}">errors</text>',
+        f'<rect x="{left}" y="{band}" width="{f.plot_w}" height="{err_h}" fill="none" stroke="#e5e5e5"/>',
+    ]
+    err_peak = max([*f.tl.errors, 1]) * f.per_s
+    bar_w = f.plot_w / f.tl.buckets
+    for b, n in enumerate(f.tl.errors):
         if n:
-            h = max(2.0, err_h * n * per_s / err_peak)
+            h = max(2.0, err_h * n * f.per_s / err_peak)
             out.append(
                 f'<rect x="{left + b * bar_w:.1f}" y="{band + err_h - h:.1f}" width="{max(bar_w - 1, 1):.1f}" '
                 f'height="{h:.1f}" fill="{ERROR_COLOUR}"/>'
             )
-    axis_y = band + err_h
-    out.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{axis_y}" y2="{axis_y}" stroke="#333"/>')
-    tstep = _nice_step(tl.seconds)
+    return out
+
+
+def _svg_time_axis(f: _Frame) -> list[str]:
+    axis_y = f.axis_y
+    out = [f'<line x1="{f.left}" x2="{f.left + f.plot_w}" y1="{axis_y}" y2="{axis_y}" stroke="#333"/>']
+    tstep = _nice_step(f.tl.seconds)
     t = 0.0
-    while t <= tl.seconds + 1e-9:
-        out.append(f'<line x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{axis_y}" y2="{axis_y + 4}" stroke="#333"/>')
-        out.append(f'<text x="{x(t):.1f}" y="{axis_y + 16}" text-anchor="middle">{t:g} s</text>')
+    while t <= f.tl.seconds + 1e-9:
+        out.append(f'<line x1="{f.x(t):.1f}" x2="{f.x(t):.1f}" y1="{axis_y}" y2="{axis_y + 4}" stroke="#333"/>')
+        out.append(f'<text x="{f.x(t):.1f}" y="{axis_y + 16}" text-anchor="middle">{t:g} s</text>')
         t += tstep
-    # the action's moments: numbered dashed lines, explained under the axis
-    for n, (when, label) in enumerate(tl.marks, start=1):
-        mx = x(when)
-        out.append(f'<line x1="{mx:.1f}" x2="{mx:.1f}" y1="{top}" y2="{axis_y}" stroke="#555" stroke-dasharray="4 3"/>')
-        out.append(f'<text x="{mx + 2:.1f}" y="{top - 2 + 10 * (n % 2)}" font-size="10">{n}</text>')
-        out.append(f'<text x="{left}" y="{axis_y + 32 + 16 * (n - 1)}">{n}. {when:.2f} s  {escape(label)}</text>')
-    out.append("</svg>")
-    return "\n".join(out) + "\n"
+    return out
+
+
+def _svg_marks(f: _Frame) -> list[str]:
+    """The action's moments: numbered dashed lines, explained under the axis."""
+    out = []
+    for n, (when, label) in enumerate(f.tl.marks, start=1):
+        mx = f.x(when)
+        out.append(
+            f'<line x1="{mx:.1f}" x2="{mx:.1f}" y1="{f.top}" y2="{f.axis_y}" stroke="#555" stroke-dasharray="4 3"/>'
+        )
+        out.append(f'<text x="{mx + 2:.1f}" y="{f.top - 2 + 10 * (n % 2)}" font-size="10">{n}</text>')
+        out.append(f'<text x="{f.left}" y="{f.axis_y + 32 + 16 * (n - 1)}">{n}. {when:.2f} s  {escape(label)}</text>')
+    return out
 
 
 # -- Mermaid ---------------------------------------------------------------------------------------
