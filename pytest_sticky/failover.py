@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from http.cookiejar import CookieJar
 
 from pytest_sticky.app import StickyApp
-from pytest_sticky.client import DEFAULT_POD_FROM, RequestRecord, client_for, last_served
+from pytest_sticky.client import DEFAULT_POD_FROM, RequestRecord, StickyClient, client_for, last_served
 from pytest_sticky.errors import StickyError
 from pytest_sticky.trace import format_trace
 
@@ -73,6 +73,38 @@ def _from_a_live_pod(app: StickyApp, pod: str, victim: str, old_uid: str) -> boo
         return False
 
 
+def _victim(client: StickyClient, cookie_jar: CookieJar | None, app: StickyApp) -> str:
+    """The pod serving ``cookie_jar`` (asked now), or without a jar the one that served the last request."""
+    if cookie_jar is not None:
+        probe = client.get()
+        if not probe.ok:
+            raise FailoverError(
+                "kill_serving_pod: the app did not answer before the kill.\n" + format_trace(client.records),
+                client.records,
+            )
+        assert probe.pod is not None
+        return probe.pod
+    served = last_served(app.url)
+    if served is None:
+        raise StickyError(
+            "kill_serving_pod() without a cookie jar kills the pod that served the last request, "
+            "but no request to this app has been recorded yet; pass a cookie jar"
+        )
+    return served
+
+
+def _first_live_answer(
+    client: StickyClient, app: StickyApp, victim: str, old_uid: str, deadline: float
+) -> RequestRecord | None:
+    """The first successful answer not from the deleted incarnation, asked for until ``deadline``."""
+    while time.monotonic() < deadline:
+        record = client.get()
+        if record.ok and record.pod is not None and _from_a_live_pod(app, record.pod, victim, old_uid):
+            return record
+        time.sleep(RETRY_PACING_S)
+    return None
+
+
 def kill_serving_pod(
     cookie_jar: CookieJar | None = None,
     *,
@@ -86,36 +118,14 @@ def kill_serving_pod(
     replacement, and measure from the client's side how long until the app answered again."""
     client = client_for(app, cookie_jar, pod_from=pod_from)
     with client:
-        if cookie_jar is not None:
-            probe = client.get()
-            if not probe.ok:
-                raise FailoverError(
-                    "kill_serving_pod: the app did not answer before the kill.\n" + format_trace(client.records),
-                    client.records,
-                )
-            assert probe.pod is not None
-            victim = probe.pod
-        else:
-            served = last_served(app.url)
-            if served is None:
-                raise StickyError(
-                    "kill_serving_pod() without a cookie jar kills the pod that served the last request, "
-                    "but no request to this app has been recorded yet; pass a cookie jar"
-                )
-            victim = served
+        victim = _victim(client, cookie_jar, app)
         cookie_before = _cookie_value(cookie_jar, app.cookie_name)
         old_uid = app.pod_uid(victim)
         start = time.monotonic()
         app.delete_pod(victim, grace_period)
         deadline = start + timeout
-        first_ok: RequestRecord | None = None
-        recovered_after = 0.0
-        while time.monotonic() < deadline:
-            record = client.get()
-            if record.ok and record.pod is not None and _from_a_live_pod(app, record.pod, victim, old_uid):
-                first_ok, recovered_after = record, time.monotonic() - start
-                break
-            time.sleep(RETRY_PACING_S)
+        first_ok = _first_live_answer(client, app, victim, old_uid, deadline)
+        recovered_after = time.monotonic() - start
     if first_ok is None:
         raise FailoverError(
             f"after deleting {victim}, the app did not answer successfully within {timeout:g} s.\n"
