@@ -25,6 +25,7 @@ from pytest_sticky.kube.ingress import (
     serving_pod,
 )
 from pytest_sticky.kube.namespace import RunNamespace, apply
+from pytest_sticky.kube.service_reach import reach_service
 from pytest_sticky.kube.waits import wait_ready_pods
 from pytest_sticky.waiting import WaitTimeout, wait_until
 
@@ -142,7 +143,7 @@ class KubeCluster:
         else:
             why_not = self._try_discovered_ingress(app, ready, spec) if self.discovered else self.no_ingress
             if why_not != "":  # "" means the discovered ingress now routes the app
-                app.url, app.reached_via = self._reach(service, ready)
+                app.url, app.reached_via = reach_service(self.kube, service, ready, self.timeout)
                 if why_not:
                     app.reached_via += f"; {why_not}"
         self._apps.append(app)
@@ -183,6 +184,21 @@ class KubeCluster:
         self._apps.extend(apps)
         return app
 
+    def _wait_routed(self, base_url: str, host: str, ready: list[str], *, what: str, url: str = "") -> None:
+        """Wait until ``GET url`` (default ``base_url``) with ``Host: host`` is answered by one of the ``ready``
+        pods; if it never is, a SetupError that says who answered ``base_url`` and describes the namespace."""
+        url = url or base_url
+        try:
+            wait_until(
+                lambda: serving_pod(url, host) in ready,
+                what=what,
+                timeout=self.timeout,
+                interval=0.1,
+                state=lambda: f"GET {base_url} (Host: {host}) answered by {serving_pod(base_url, host)}",
+            )
+        except WaitTimeout as exc:
+            raise SetupError(f"{exc}\n{self.describe()}") from None
+
     def _route_through_gateway(self, app: KubeApp, route: Route, ready: list[str]) -> None:
         from pytest_sticky.kube.gateway import expose
 
@@ -190,18 +206,13 @@ class KubeCluster:
         assert gateway is not None
         host = expose(self.kube, route, namespace=self.namespace.name, gateway=gateway, timeout=self.timeout)
         path = route.rules[0].path
-        try:
-            wait_until(
-                lambda: serving_pod(gateway.base_url.rstrip("/") + path, host) in ready,
-                what=f"Gateway {gateway.namespace}/{gateway.name} to route {host}{path} to {route.name}",
-                timeout=self.timeout,
-                interval=0.1,
-                state=lambda: (
-                    f"GET {gateway.base_url} (Host: {host}) answered by {serving_pod(gateway.base_url, host)}"
-                ),
-            )
-        except WaitTimeout as exc:
-            raise SetupError(f"{exc}\n{self.describe()}") from None
+        self._wait_routed(
+            gateway.base_url,
+            host,
+            ready,
+            what=f"Gateway {gateway.namespace}/{gateway.name} to route {host}{path} to {route.name}",
+            url=gateway.base_url.rstrip("/") + path,
+        )
         persistence = route.rules[0].session_persistence
         app.url = gateway.base_url
         app.headers = {"Host": host}
@@ -268,18 +279,9 @@ class KubeCluster:
 
     def _route_through_ingress(self, app: KubeApp, ingress: IngressRoute, ready: list[str], spec: AppSpec) -> None:
         host, annotations = self._create_ingress(app, ingress, spec)
-        try:
-            wait_until(
-                lambda: serving_pod(ingress.base_url, host) in ready,
-                what=f"ingress class {ingress.ingress_class} to route {host} to {app.name}",
-                timeout=self.timeout,
-                interval=0.1,
-                state=lambda: (
-                    f"GET {ingress.base_url} (Host: {host}) answered by {serving_pod(ingress.base_url, host)}"
-                ),
-            )
-        except WaitTimeout as exc:
-            raise SetupError(f"{exc}\n{self.describe()}") from None
+        self._wait_routed(
+            ingress.base_url, host, ready, what=f"ingress class {ingress.ingress_class} to route {host} to {app.name}"
+        )
         self._use_ingress(app, ingress, host, annotations, spec)
 
     def _use_ingress(
@@ -302,47 +304,6 @@ class KubeCluster:
             f"{replace(ingress, affinity_mode=mode).expectations()}"
         )
 
-    def _reach(self, service: Any, pods: list[str]) -> tuple[str, str]:
-        """How this process reaches the Service, in order of preference: its NodePort on
-        loopback (kube-proxy serves NodePorts there when the tests run on a node), on a node's
-        InternalIP, then its ClusterIP. A candidate counts only when one of *our* pods answers
-        it, so an unrelated local listener is never mistaken for the app."""
-        port = service.spec.ports[0]
-        affinity = f"sessionAffinity {service.spec.session_affinity}"
-        name = service.metadata.name
-        candidates = [(f"http://127.0.0.1:{port.node_port}/", f"NodePort 127.0.0.1:{port.node_port}")]
-        for node in self.kube.core.list_node().items:
-            for address in node.status.addresses or []:
-                if address.type == "InternalIP":
-                    candidates.append(
-                        (f"http://{address.address}:{port.node_port}/", f"NodePort {address.address}:{port.node_port}")
-                    )
-        candidates.append(
-            (f"http://{service.spec.cluster_ip}:{port.port}/", f"ClusterIP {service.spec.cluster_ip}:{port.port}")
-        )
-
-        def first_answering() -> tuple[str, str] | None:
-            for url, how in candidates:
-                if _answered_by(url, pods):
-                    return url, f"Service {name} {how} ({affinity})"
-            return None
-
-        try:
-            # kube-proxy programs a new Service on its next sync: give it the deadline
-            return wait_until(
-                first_answering,
-                what=f"Service {name} to answer from this machine",
-                timeout=self.timeout,
-                interval=0.1,
-                max_interval=1.0,
-            )
-        except WaitTimeout:
-            raise SetupError(
-                f"cannot reach Service {name}: there is no ingress, and none of "
-                f"{', '.join(how for _, how in candidates)} was answered by its pods from this machine "
-                f"within {self.timeout:g} s"
-            ) from None
-
     def close(self) -> None:
         self._client = None
         if self.keep:
@@ -350,24 +311,3 @@ class KubeCluster:
         else:
             self.namespace.delete(timeout=self.timeout)
         self.kube.close()
-
-
-def _answered_by(url: str, pods: list[str], timeout: float = 2.0) -> bool:
-    """Whether ``GET url`` is answered by one of ``pods`` (the demo app names itself)."""
-    import http.client
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    if not parts.hostname or not parts.port or parts.hostname == "None":
-        return False
-    try:
-        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
-        try:
-            conn.request("GET", "/")
-            response = conn.getresponse()
-            response.read()
-            return response.getheader("X-Pod-Name") in pods
-        finally:
-            conn.close()
-    except OSError:
-        return False
