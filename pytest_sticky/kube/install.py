@@ -12,9 +12,7 @@ from typing import Any
 
 from pytest_sticky.errors import SetupError
 from pytest_sticky.kube.connection import Kube, api_error
-from pytest_sticky.kube.diagnostics import describe_namespace
-from pytest_sticky.kube.waits import ready_pods_check, watch_until
-from pytest_sticky.waiting import WaitAborted, WaitTimeout
+from pytest_sticky.kube.waits import wait_ready_pods
 
 
 def load_manifest(path: str | Path) -> list[dict[str, Any]]:
@@ -92,18 +90,4 @@ def wait_pods_ready(
     kube: Kube, namespace: str, selector: str, *, what: str, timeout: float, count: int = 1
 ) -> list[str]:
     """Watch the pods matching ``selector`` until ``count`` are Ready; fail fast on a pull or crash loop."""
-    try:
-        pods: list[str] = watch_until(
-            kube.core.list_namespaced_pod,
-            ready_pods_check(count),
-            what=what,
-            timeout=timeout,
-            describe=lambda: describe_namespace(kube.core, namespace),
-            namespace=namespace,
-            label_selector=selector,
-        )
-    except WaitAborted as exc:
-        raise SetupError(f"{what}: {exc}\n{describe_namespace(kube.core, namespace)}") from None
-    except WaitTimeout as exc:
-        raise SetupError(str(exc)) from None
-    return pods
+    return wait_ready_pods(kube.core, namespace, selector, count, what=what, timeout=timeout, name_the_wait=True)

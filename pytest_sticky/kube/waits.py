@@ -114,9 +114,12 @@ def ready_pods_check(expected: int) -> Callable[[dict[str, Any]], list[str] | No
     return check
 
 
-def wait_ready_pods(core: Any, namespace: str, selector: str, count: int, *, what: str, timeout: float) -> list[str]:
+def wait_ready_pods(
+    core: Any, namespace: str, selector: str, count: int, *, what: str, timeout: float, name_the_wait: bool = False
+) -> list[str]:
     """Names of ``count`` Ready pods matching ``selector``; a SetupError with the namespace's
-    state when they are not Ready in time or cannot become Ready."""
+    state when they are not Ready in time or cannot become Ready (fails fast on a pull or crash
+    loop; ``name_the_wait``: that error starts with ``what``)."""
     from pytest_sticky.errors import SetupError
     from pytest_sticky.kube.diagnostics import describe_namespace
 
@@ -134,7 +137,7 @@ def wait_ready_pods(core: Any, namespace: str, selector: str, count: int, *, wha
             label_selector=selector,
         )
     except WaitAborted as exc:
-        raise SetupError(f"{exc}\n{describe()}") from None
+        raise SetupError(f"{what}: {exc}\n{describe()}" if name_the_wait else f"{exc}\n{describe()}") from None
     except WaitTimeout as exc:
         raise SetupError(str(exc)) from None
     return pods
