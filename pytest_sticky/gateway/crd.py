@@ -8,11 +8,11 @@ other field, as ``kubectl apply --validate=strict`` does. The CRD's CEL rules
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
-from pytest_sticky import progress
+from pytest_sticky.downloads import cached_or_fetched, download
+from pytest_sticky.downloads import sha256 as _sha256
 from pytest_sticky.errors import SetupError
 
 TAG = "v1.6.1"
@@ -30,34 +30,26 @@ def cached_crd_path() -> Path:
     return cache_dir("gateway-api") / f"{TAG}-experimental-httproutes.yaml"
 
 
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def fetch_crd(url: str | None = None) -> str:
     """The pinned CRD's text: from the cache when its checksum holds, else downloaded, checked, cached."""
-    cached = cached_crd_path()
-    if cached.is_file() and _sha256(cached.read_bytes()) == CRD_SHA256:
-        return cached.read_text()
-    import requests
-
     source = url or CRD_URL
-    with progress.phase(f"downloading the Gateway API {TAG} HTTPRoute CRD"):
-        try:
-            response = requests.get(source, timeout=DOWNLOAD_TIMEOUT)
-            response.raise_for_status()
-        except requests.RequestException as exc:
-            raise SetupError(f"cannot download the HTTPRoute CRD from {source}: {exc}") from None
-    got = _sha256(response.content)
-    if got != CRD_SHA256:
-        raise SetupError(
-            f"refusing the HTTPRoute CRD from {source}: sha256 {got}, expected {CRD_SHA256} (Gateway API {TAG}, "
-            "experimental channel). It was changed or corrupted on the way"
+
+    def fetch() -> bytes:
+        response = download(
+            source,
+            what=f"the HTTPRoute CRD from {source}",
+            phase=f"downloading the Gateway API {TAG} HTTPRoute CRD",
+            timeout=DOWNLOAD_TIMEOUT,
         )
-    tmp = cached.with_suffix(".tmp")
-    tmp.write_bytes(response.content)
-    tmp.replace(cached)
-    return response.content.decode()
+        got = _sha256(response.content)
+        if got != CRD_SHA256:
+            raise SetupError(
+                f"refusing the HTTPRoute CRD from {source}: sha256 {got}, expected {CRD_SHA256} (Gateway API {TAG}, "
+                "experimental channel). It was changed or corrupted on the way"
+            )
+        return response.content
+
+    return cached_or_fetched(cached_crd_path(), CRD_SHA256, fetch)
 
 
 def load_crd(text: str) -> dict[str, Any]:

@@ -25,7 +25,7 @@ import time
 from typing import Any
 
 from pytest_sticky import progress
-from pytest_sticky.errors import SetupError
+from pytest_sticky.downloads import download as fetch
 from pytest_sticky.gateway import httproute
 from pytest_sticky.kube.connection import Kube
 from pytest_sticky.kube.gateway import GatewayRef, condition_check, create_custom, wait_gateway_programmed, watch_custom
@@ -111,18 +111,16 @@ def gateway_objects() -> list[dict[str, Any]]:
 
 
 def download(url: str) -> str:
-    import requests
-
-    with progress.phase(f"downloading {url}"):
-        try:
-            response = requests.get(url, timeout=DOWNLOAD_TIMEOUT)
-            response.raise_for_status()
-        except requests.RequestException as exc:
-            raise SetupError(
-                f"cannot download {url}: {exc}. Without access to it, download it elsewhere and pass "
-                "--sticky-ingress-manifest=PATH (Envoy Gateway's install.yaml, which carries the Gateway API CRDs)"
-            ) from None
-    return response.text
+    return fetch(
+        url,
+        what=url,
+        phase=f"downloading {url}",
+        timeout=DOWNLOAD_TIMEOUT,
+        advice=(
+            ". Without access to it, download it elsewhere and pass --sticky-ingress-manifest=PATH (Envoy Gateway's "
+            "install.yaml, which carries the Gateway API CRDs)"
+        ),
+    ).text
 
 
 def install(kube: Kube, *, manifest_path: str, http_port: int, timeout: float) -> tuple[GatewayRef, str]:

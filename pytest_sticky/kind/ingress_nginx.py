@@ -13,12 +13,12 @@ Ingress gets an answer from the validating webhook instead of a webhook call fai
 
 from __future__ import annotations
 
-import hashlib
 import time
 from pathlib import Path
 from typing import Any
 
-from pytest_sticky import progress
+from pytest_sticky import downloads, progress
+from pytest_sticky.downloads import cached_or_fetched, download
 from pytest_sticky.errors import SetupError
 from pytest_sticky.kind.cache import cache_dir
 from pytest_sticky.kube.connection import Kube, api_error
@@ -41,12 +41,12 @@ ADMISSION_JOBS = ("ingress-nginx-admission-create", "ingress-nginx-admission-pat
 PROBE_NAME = "pytest-sticky-webhook-probe"
 
 
+sha256 = downloads.sha256
+"""The hex sha256 of a manifest's bytes."""
+
+
 def cached_manifest_path() -> Path:
     return cache_dir("ingress-nginx") / f"{TAG}-kind-deploy.yaml"
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def verify(data: bytes, url: str) -> None:
@@ -61,26 +61,20 @@ def verify(data: bytes, url: str) -> None:
 
 def fetch_manifest() -> str:
     """The pinned manifest: from the cache when its checksum holds, else downloaded, checked, cached."""
-    cached = cached_manifest_path()
-    if cached.is_file() and sha256(cached.read_bytes()) == MANIFEST_SHA256:
-        return cached.read_text()
-    import requests
+    return cached_or_fetched(cached_manifest_path(), MANIFEST_SHA256, _download_manifest)
 
+
+def _download_manifest() -> bytes:
     url = MANIFEST_URL
-    with progress.phase(f"downloading the ingress-nginx {TAG} manifest"):
-        try:
-            response = requests.get(url, timeout=DOWNLOAD_TIMEOUT)
-            response.raise_for_status()
-        except requests.RequestException as exc:
-            raise SetupError(
-                f"cannot download the ingress-nginx manifest from {url}: {exc}. Without access to it, download "
-                "it elsewhere and pass --sticky-ingress-manifest=PATH"
-            ) from None
+    response = download(
+        url,
+        what=f"the ingress-nginx manifest from {url}",
+        phase=f"downloading the ingress-nginx {TAG} manifest",
+        timeout=DOWNLOAD_TIMEOUT,
+        advice=". Without access to it, download it elsewhere and pass --sticky-ingress-manifest=PATH",
+    )
     verify(response.content, url)
-    tmp = cached.with_suffix(".tmp")
-    tmp.write_bytes(response.content)
-    tmp.replace(cached)
-    return response.content.decode()
+    return response.content
 
 
 def manifest(path: str) -> tuple[list[dict[str, Any]], str]:
