@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pytest_sticky.behaviours.model import AffinityBehaviour, SessionPersistenceBehaviour
+from pytest_sticky.behaviours.model import AffinityBehaviour, AfterDeletion, SessionPersistenceBehaviour
 
 ENVOY_GATEWAY_SOURCE = (
     "envoyproxy/gateway v1.9.0 internal/xds/translator/session_persistence.go (stateful_session cookie state: "
@@ -26,39 +26,30 @@ ENVOY_RING_HASH_SOURCE = (
     "and the cookie stays"
 )
 
-ENVOY_ROWS: tuple[AffinityBehaviour, ...] = (
-    AffinityBehaviour(
-        implementation="envoy",
+
+def _envoy(
+    implementation: str, source: str, *, after: AfterDeletion = "new-cookie", ring: bool = False
+) -> AffinityBehaviour:
+    """An Envoy row: the cookie's name and Path come from the route (its rule, its path match), HttpOnly,
+    no Secure or SameSite of its own; a hash ring (``ring``) moves pins when the membership changes."""
+    return AffinityBehaviour(
+        implementation=implementation,
         default_cookie_name=None,  # Envoy Gateway derives it per route rule
         cookie_path=None,  # the route's path match
         http_only=True,
         secure_on_https=False,
         same_site=None,
-        after_serving_pod_deleted="new-cookie",
-        source="Envoy stateful_session as " + ENVOY_GATEWAY_SOURCE,
-    ),
-    AffinityBehaviour(
-        implementation="envoy-gateway",
-        default_cookie_name=None,
-        cookie_path=None,
-        http_only=True,
-        secure_on_https=False,
-        same_site=None,
-        after_serving_pod_deleted="new-cookie",
-        source=ENVOY_GATEWAY_SOURCE,
-    ),
-    AffinityBehaviour(
-        implementation="envoy-ring-hash",
-        default_cookie_name=None,
-        cookie_path=None,
-        http_only=True,
-        secure_on_https=False,
-        same_site=None,
-        after_serving_pod_deleted="same-cookie",
-        source=ENVOY_RING_HASH_SOURCE,
-        pins_survive_membership_change=False,
-        sources={"pins_survive_membership_change": ENVOY_RING_HASH_MEMBERSHIP},
-    ),
+        after_serving_pod_deleted=after,
+        source=source,
+        pins_survive_membership_change=not ring,
+        sources={"pins_survive_membership_change": ENVOY_RING_HASH_MEMBERSHIP} if ring else {},
+    )
+
+
+ENVOY_ROWS: tuple[AffinityBehaviour, ...] = (
+    _envoy("envoy", "Envoy stateful_session as " + ENVOY_GATEWAY_SOURCE),
+    _envoy("envoy-gateway", ENVOY_GATEWAY_SOURCE),
+    _envoy("envoy-ring-hash", ENVOY_RING_HASH_SOURCE, after="same-cookie", ring=True),
 )
 
 SESSION_PERSISTENCE_ROWS: tuple[SessionPersistenceBehaviour, ...] = (

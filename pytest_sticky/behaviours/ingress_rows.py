@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pytest_sticky.behaviours.model import INGRESS_NGINX, TRAEFIK, AffinityBehaviour
+from pytest_sticky.behaviours.model import INGRESS_NGINX, TRAEFIK, AffinityBehaviour, Expires
 
 NGINX_115 = "kubernetes/ingress-nginx@controller-v1.15.1"
 TRAEFIK_36 = "traefik/traefik@v3.6.24"
@@ -82,27 +82,41 @@ def _ingress_nginx_115(mode: str) -> AffinityBehaviour:
     )
 
 
-def _traefik_36() -> AffinityBehaviour:
-    provider = f"{TRAEFIK_36} pkg/provider/kubernetes/ingress-nginx/kubernetes.go"
-    docs = f"{TRAEFIK_36} docs/content/reference/routing-configuration/kubernetes/ingress-nginx.md"
+def _traefik(
+    version: str, read_at: str, *, source: str, annotations: frozenset[str], expires: Expires, sources: dict[str, str]
+) -> AffinityBehaviour:
+    """A row of Traefik's Kubernetes Ingress NGINX provider: what every version shares, and what it does not."""
     return AffinityBehaviour(
-        implementation="traefik-3.6",
+        implementation=f"traefik-{version}",
         product=TRAEFIK,
-        version="3.6",
-        read_at="v3.6.24",
+        version=version,
+        read_at=read_at,
         default_cookie_name="INGRESSCOOKIE",
         cookie_path="/",
         http_only=True,
         secure_on_https=False,
         same_site=None,
         after_serving_pod_deleted="new-cookie",
-        source=f"{TRAEFIK_36} Kubernetes Ingress NGINX provider ({provider}:541-553; {docs})",
-        cookie_annotations=TRAEFIK_36_ANNOTATIONS,
+        source=source,
+        cookie_annotations=annotations,
         affinity_modes=("persistent",),
         unimplemented_mode_behaves_as="persistent",
-        expires="unsupported",
+        expires=expires,
         secure_false_stays_secure_on_https=False,
         cookie_value=TRAEFIK_COOKIE_VALUE,
+        sources=sources,
+    )
+
+
+def _traefik_36() -> AffinityBehaviour:
+    provider = f"{TRAEFIK_36} pkg/provider/kubernetes/ingress-nginx/kubernetes.go"
+    docs = f"{TRAEFIK_36} docs/content/reference/routing-configuration/kubernetes/ingress-nginx.md"
+    return _traefik(
+        "3.6",
+        "v3.6.24",
+        source=f"{TRAEFIK_36} Kubernetes Ingress NGINX provider ({provider}:541-553; {docs})",
+        annotations=TRAEFIK_36_ANNOTATIONS,
+        expires="unsupported",
         sources={
             "default_cookie_name": f"{provider}:544",
             "cookie_path": f"{provider}:549",
@@ -129,24 +143,12 @@ def _traefik_37() -> AffinityBehaviour:
     translator = f"{TRAEFIK_37} pkg/provider/kubernetes/ingress-nginx/translator.go"
     docs = f"{TRAEFIK_37} docs/content/reference/routing-configuration/kubernetes/ingress-nginx.md"
     sticky = f"{TRAEFIK_37} pkg/server/service/loadbalancer/sticky.go"
-    return AffinityBehaviour(
-        implementation="traefik-3.7",
-        product=TRAEFIK,
-        version="3.7",
-        read_at="v3.7.9",
-        default_cookie_name="INGRESSCOOKIE",
-        cookie_path="/",
-        http_only=True,
-        secure_on_https=False,
-        same_site=None,
-        after_serving_pod_deleted="new-cookie",
+    return _traefik(
+        "3.7",
+        "v3.7.9",
         source=f"{TRAEFIK_37} Kubernetes Ingress NGINX provider ({translator}:369-393; {docs})",
-        cookie_annotations=TRAEFIK_37_ANNOTATIONS,
-        affinity_modes=("persistent",),
-        unimplemented_mode_behaves_as="persistent",
+        annotations=TRAEFIK_37_ANNOTATIONS,
         expires="at-config-load",
-        secure_false_stays_secure_on_https=False,
-        cookie_value=TRAEFIK_COOKIE_VALUE,
         sources={
             "default_cookie_name": f"{translator}:376",
             "cookie_path": f"{translator}:389",
