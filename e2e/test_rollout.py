@@ -226,14 +226,7 @@ def test_scale_up_moves_no_pinned_browser(
     sticky_load: Callable[..., LoadResult],
     churn_app: StickyApp,
     sticky_config: StickyConfig,
-    request: pytest.FixtureRequest,
 ) -> None:
-    if sticky_config.cluster == "local":
-        # Known defect, open in issue 12: in full-suite runs the local scale-up's new replica was
-        # "not ready" right after the action (2 of the last 2 `.ci/run`s); cause not found yet.
-        request.applymarker(
-            pytest.mark.xfail(reason="issue 12: the local scale-up's new replica is sometimes not ready", strict=False)
-        )
     # Expected before the run: a new pod gets new clients only; every browser that has a cookie
     # (or, through a Service with ClientIP, an affinity entry) stays where it is, keeps its
     # session, and nothing fails. Behind a hash ring (pins_survive_membership_change False) the
