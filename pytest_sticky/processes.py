@@ -16,11 +16,11 @@ import atexit
 import contextlib
 import ctypes
 import os
+import queue
 import select
 import signal
 import subprocess
 import sys
-import queue
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
