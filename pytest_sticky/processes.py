@@ -75,7 +75,9 @@ _spawner = _Spawner()
 class ChildProcess:
     """A started program, its log file, and a way to stop it by PID."""
 
-    def __init__(self, name: str, args: Sequence[str], env: Mapping[str, str], log_path: Path) -> None:
+    def __init__(
+        self, name: str, args: Sequence[str], env: Mapping[str, str], log_path: Path, pass_fds: Sequence[int] = ()
+    ) -> None:
         self.name = name
         self.args = list(args)
         self.log_path = log_path
@@ -88,6 +90,7 @@ class ChildProcess:
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     env={**os.environ, **env},
+                    pass_fds=tuple(pass_fds),
                     preexec_fn=_die_with_parent,  # noqa: PLW1509 (no threads touch locks in between)
                 )
             )
