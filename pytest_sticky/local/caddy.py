@@ -29,6 +29,8 @@ from pytest_sticky.ports import LOOPBACK, pick_free_port
 from pytest_sticky.processes import ChildProcess
 
 COOKIE_NAME = "lb"
+ADMIN_ATTEMPTS = 3
+"""Tries of one configuration load whose connection Caddy's admin endpoint reset (see ``Caddy.update``)."""
 
 
 def render_config(*, listen: str, admin_port: int, endpoints: list[Endpoint]) -> dict[str, Any]:
@@ -141,21 +143,44 @@ class Caddy:
         return listen == [self.listen] and tcp_open(port)
 
     def update(self, endpoints: list[Endpoint]) -> None:
+        """Load the configuration with ``endpoints``; it is in force when this returns.
+
+        Caddy also binds its admin endpoint anew at every load and closes the old one in the
+        background (caddyserver/caddy v2.11.4 ``admin.go`` lines 374-421), so the next load can
+        connect to the closing socket and be reset before Caddy read it: that load is sent again,
+        once per reset, up to ``ADMIN_ATTEMPTS`` times (loading a configuration twice is harmless).
+        """
         child = self.child
         body = json.dumps(render_config(listen=self.listen, admin_port=self.admin_port, endpoints=endpoints))
-        try:
-            conn = http.client.HTTPConnection(LOOPBACK, self.admin_port, timeout=self.ready_timeout)
+        for attempt in range(1, ADMIN_ATTEMPTS + 1):
             try:
-                conn.request("POST", "/load", body=body, headers={"Content-Type": "application/json"})
-                response = conn.getresponse()
-                answer = response.read().decode(errors="replace")
-            finally:
-                conn.close()
-        except OSError as exc:
-            state = child.describe_exit() if not child.alive() else child.log_tail()
-            raise SetupError(f"Caddy's admin API on port {self.admin_port} did not answer: {exc}\n{state}") from None
-        if response.status != 200:
-            raise SetupError(f"Caddy refused the new upstreams ({response.status}): {answer}")
+                status, answer = self._post_load(body)
+                break
+            except ConnectionResetError:
+                if attempt == ADMIN_ATTEMPTS or not child.alive():
+                    raise SetupError(
+                        f"Caddy's admin API on port {self.admin_port} reset {attempt} connections in a row\n"
+                        + self._state()
+                    ) from None
+            except OSError as exc:
+                raise SetupError(
+                    f"Caddy's admin API on port {self.admin_port} did not answer: {exc}\n{self._state()}"
+                ) from None
+        if status != 200:
+            raise SetupError(f"Caddy refused the new upstreams ({status}): {answer}")
+
+    def _state(self) -> str:
+        child = self.child
+        return child.describe_exit() if not child.alive() else child.log_tail()
+
+    def _post_load(self, body: str) -> tuple[int, str]:
+        conn = http.client.HTTPConnection(LOOPBACK, self.admin_port, timeout=self.ready_timeout)
+        try:
+            conn.request("POST", "/load", body=body, headers={"Content-Type": "application/json"})
+            response = conn.getresponse()
+            return response.status, response.read().decode(errors="replace")
+        finally:
+            conn.close()
 
     def stop(self) -> None:
         if self._child is not None:
