@@ -40,6 +40,29 @@ def _grace(config: StickyConfig) -> int:
     return config.grace_period if config.cluster == "local" else max(config.grace_period, KUBE_GRACE_S)
 
 
+RELOAD_DROP = "ServerDisconnectedError"
+"""How aiohttp reports a request whose kept-alive connection the proxy closed unanswered."""
+
+
+def _reload_drops(app: StickyApp) -> int:
+    """Requests a proxy reload may drop in one scenario: 1 behind Caddy, 0 elsewhere.
+
+    Every endpoint change reloads Caddy's whole configuration, and the outgoing server closes
+    the connections it sees idle (Go's ``http.Server.Shutdown``), racing a browser's next
+    request on one of them; the browser retries once, and in 2 of 120 Redis rolling restarts
+    measured behind Caddy that retry was dropped too (README, "Findings"). HAProxy and Envoy
+    change endpoints without closing client connections: none may fail there.
+    """
+    return 1 if app.reached_via.startswith("caddy") else 0
+
+
+def _check_failures_are_reload_drops(result: LoadResult) -> None:
+    failures = [h for h in result.hits if not h.ok]
+    assert all(h.error.startswith(RELOAD_DROP) for h in failures), (
+        f"only a request dropped at a proxy reload may fail here: {failures}"
+    )
+
+
 def _need_replicas(config: StickyConfig) -> None:
     if config.replicas < 3:
         pytest.skip(f"the churn scenarios need 3 replicas or more; this run has --sticky-replicas={config.replicas}")
@@ -124,9 +147,10 @@ def test_rolling_restart_with_the_redis_store_loses_no_session(
         rate=RATE,
         duration=_duration(sticky_config),
         action=RollingRestart(grace_period=_grace(sticky_config)),
-        max_failed=0,
+        max_failed=_reload_drops(churn_app_redis),
         max_sessions_lost=0,
     )
+    _check_failures_are_reload_drops(result)
     assert result.action_end is not None
     discontinued = [b for b in result.browsers if not b.continuous]
     assert not discontinued, f"counts jumped or sessions changed: {discontinued}"
@@ -153,8 +177,9 @@ def test_rolling_restart_with_memory_sessions_loses_exactly_the_restarted_pods_b
         rate=RATE,
         duration=_duration(sticky_config),
         action=RollingRestart(partition=1, grace_period=_grace(sticky_config)),
-        max_failed=0,
+        max_failed=_reload_drops(churn_app),
     )
+    _check_failures_are_reload_drops(result)
     on_restarted, on_kept = result.pinned_before_action(restarted), result.pinned_before_action(kept)
     if churn_app.cookie_name is not None:
         # cookies spread 20 browsers over 3 pods: a pod with none has probability 3 * (2/3)^20 < 0.1 %
@@ -184,9 +209,9 @@ def test_a_readiness_gated_graceful_rollout_fails_no_request(
         rate=RATE,
         duration=_duration(sticky_config),
         action=RollingRestart(grace_period=_grace(sticky_config)),
-        max_failed=0,
+        max_failed=_reload_drops(churn_app),
     )
-    assert result.failed == 0
+    _check_failures_are_reload_drops(result)
     assert result.lost_session() == set(range(BROWSERS))
 
 
@@ -205,8 +230,9 @@ def test_scale_down_repins_only_the_browsers_of_the_removed_pod(
         rate=RATE,
         duration=_duration(sticky_config),
         action=ScaleTo(sticky_config.replicas - 1),
-        max_failed=0,
+        max_failed=_reload_drops(churn_app),
     )
+    _check_failures_are_reload_drops(result)
     on_removed = result.pinned_before_action(removed)
     if churn_app.cookie_name is not None:  # through a Service with ClientIP all browsers share one pod
         assert on_removed, "no browser was on the removed pod: the scenario showed nothing"
@@ -226,14 +252,7 @@ def test_scale_up_moves_no_pinned_browser(
     sticky_load: Callable[..., LoadResult],
     churn_app: StickyApp,
     sticky_config: StickyConfig,
-    request: pytest.FixtureRequest,
 ) -> None:
-    if sticky_config.cluster == "local":
-        # Known defect, open in issue 12: in full-suite runs the local scale-up's new replica was
-        # "not ready" right after the action (2 of the last 2 `.ci/run`s); cause not found yet.
-        request.applymarker(
-            pytest.mark.xfail(reason="issue 12: the local scale-up's new replica is sometimes not ready", strict=False)
-        )
     # Expected before the run: a new pod gets new clients only; every browser that has a cookie
     # (or, through a Service with ClientIP, an affinity entry) stays where it is, keeps its
     # session, and nothing fails. Behind a hash ring (pins_survive_membership_change False) the
@@ -246,9 +265,10 @@ def test_scale_up_moves_no_pinned_browser(
         rate=RATE,
         duration=_duration(sticky_config),
         action=ScaleTo(sticky_config.replicas + 1),
-        max_failed=0,
+        max_failed=_reload_drops(churn_app),
         max_sessions_lost=None if ring else 0,
     )
+    _check_failures_are_reload_drops(result)
     new_pod = f"{churn_app.name}-{sticky_config.replicas}"
     assert new_pod in churn_app.pods(), (result.marks, churn_app.diagnostics())
     if ring:

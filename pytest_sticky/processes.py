@@ -4,8 +4,10 @@ Three layers make sure no child outlives the run:
 1. the fixtures stop what they started, by PID, at teardown (also after Ctrl-C);
 2. an ``atexit`` hook stops whatever is still registered when the interpreter exits;
 3. on Linux each child gets ``PR_SET_PDEATHSIG(SIGKILL)``: if pytest itself is killed, the
-   kernel kills the child. (The signal follows the *thread* that started the child, so
-   children are started from threads that live as long as they do.)
+   kernel kills the child. The signal follows the *thread* that forked the child, not the
+   process: a replica started from a short-lived thread (a load run's action, a scale-up) was
+   killed when that thread ended. So every child is forked by one spawner thread that lives as
+   long as the interpreter, whichever thread asks for it.
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ import atexit
 import contextlib
 import ctypes
 import os
+import queue
 import select
 import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from pytest_sticky.commands import tail
@@ -35,22 +38,61 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
+class _Spawner:
+    """One long-lived daemon thread that forks every child (see point 3 above)."""
+
+    def __init__(self) -> None:
+        self._requests: queue.SimpleQueue[tuple[Callable[[], subprocess.Popen[bytes]], queue.SimpleQueue[object]]]
+        self._requests = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def spawn(self, start: Callable[[], subprocess.Popen[bytes]]) -> subprocess.Popen[bytes]:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._serve, name="sticky-spawner", daemon=True)
+                self._thread.start()
+        answer: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._requests.put((start, answer))
+        result = answer.get()
+        if isinstance(result, BaseException):
+            raise result
+        assert isinstance(result, subprocess.Popen)
+        return result
+
+    def _serve(self) -> None:
+        while True:
+            start, answer = self._requests.get()
+            try:
+                answer.put(start())
+            except BaseException as exc:  # noqa: BLE001 (raised again in the asking thread)
+                answer.put(exc)
+
+
+_spawner = _Spawner()
+
+
 class ChildProcess:
     """A started program, its log file, and a way to stop it by PID."""
 
-    def __init__(self, name: str, args: Sequence[str], env: Mapping[str, str], log_path: Path) -> None:
+    def __init__(
+        self, name: str, args: Sequence[str], env: Mapping[str, str], log_path: Path, pass_fds: Sequence[int] = ()
+    ) -> None:
         self.name = name
         self.args = list(args)
         self.log_path = log_path
         log_path.parent.mkdir(parents=True, exist_ok=True)
         with log_path.open("ab") as log:
-            self.popen = subprocess.Popen(
-                self.args,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env={**os.environ, **env},
-                preexec_fn=_die_with_parent,  # noqa: PLW1509 (no threads touch locks in between)
+            self.popen = _spawner.spawn(
+                lambda: subprocess.Popen(
+                    self.args,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env={**os.environ, **env},
+                    pass_fds=tuple(pass_fds),
+                    preexec_fn=_die_with_parent,  # noqa: PLW1509 (no threads touch locks in between)
+                )
             )
         self.pid = self.popen.pid
         with _registry_lock:

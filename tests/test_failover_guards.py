@@ -204,6 +204,11 @@ def test_local_replicas_get_the_grace_period_asked_for(
     given, _, drained = (markers / "result").read_text().partition(" ")
     assert given == grace
     assert (drained != "[]") is drains, f"--sticky-grace-period={grace}: drained markers {drained}"
+    # At the session's end both live replicas get SIGTERM and the same grace period (as in a
+    # namespace deletion): with 4 s they drain too, so three processes drained in all (the victim,
+    # its replacement, the other replica); with 0 none did.
+    every_drain = sorted(m.name for m in markers.glob("*.drained"))
+    assert len(every_drain) == (3 if drains else 0), f"--sticky-grace-period={grace}: drained {every_drain}"
 
 
 # -- teardown, apart from the atexit net -------------------------------------------------------------

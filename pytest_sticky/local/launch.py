@@ -20,17 +20,19 @@ def launch(
     timeout: float,
     env: Callable[[int], Mapping[str, str]] = lambda port: {},
     pick: Callable[[], int] = pick_free_port,
+    pass_fds: Sequence[int] = (),
 ) -> tuple[ChildProcess, int]:
     """Start ``command(port)`` on a free port; return once ``healthy(port)`` holds.
 
     A start that fails because the port was taken meanwhile is retried on another port. A
     process that exits, or is not healthy within ``timeout`` seconds, raises SetupError with
-    the tail of its output.
+    the tail of its output. ``pass_fds`` are inherited by the process (a listening socket
+    handed over, see ``local/caddy.py``).
     """
 
     def attempt(port: int) -> tuple[ChildProcess, int]:
         # one log per attempt: a retried start must not read an earlier attempt's output
-        child = ChildProcess(name, command(port), env(port), log_dir / f"{name}.{port}.log")
+        child = ChildProcess(name, command(port), env(port), log_dir / f"{name}.{port}.log", pass_fds)
 
         def ready() -> bool:
             if not child.alive():
