@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 
 from pytest_sticky import LoadResult, RollingRestart, ScaleTo
+from pytest_sticky.abilities import HasServiceAffinity
 from pytest_sticky.app import AppSpec, StickyApp, StickyCluster
+from pytest_sticky.load.actions import ScalableApp
 from pytest_sticky.load.evidence import condense
 from pytest_sticky.load.result import Hit, Mark
 from pytest_sticky.options import StickyConfig
 from pytest_sticky.waiting import wait_until
+
+if TYPE_CHECKING:
+    from pytest_sticky.kube.incluster import InClusterClient
 
 BROWSERS = 20
 RATE = 100.0
@@ -93,9 +98,10 @@ def churn_app_redis(sticky_cluster: StickyCluster, sticky_config: StickyConfig) 
 
 
 @pytest.fixture
-def restore_replicas(churn_app: Any, sticky_config: StickyConfig) -> Iterator[None]:
+def restore_replicas(churn_app: StickyApp, sticky_config: StickyConfig) -> Iterator[None]:
     """Scale the churn app back to the run's replica count after a scaling test."""
     yield
+    assert isinstance(churn_app, ScalableApp), f"{churn_app.name} cannot be scaled"
     churn_app.scale_to(sticky_config.replicas, timeout=_duration(sticky_config), mark=lambda label: None)
 
 
@@ -297,7 +303,7 @@ print(json.dumps(seen))
 """
 
 
-def _timed_batch(incluster: Any, url: str, count: int, offset: float) -> list[Hit]:
+def _timed_batch(incluster: InClusterClient, url: str, count: int, offset: float) -> list[Hit]:
     import json
 
     output = incluster.exec(["python3", "-c", _TIMED_REQUESTS, url, str(count), "0.02"])
@@ -320,13 +326,15 @@ def _timed_batch(incluster: Any, url: str, count: int, offset: float) -> list[Hi
 
 @pytest.mark.sticky_cluster("existing", "kind", "openshift")
 def test_service_clientip_after_a_scale_up_keeps_old_clients_on_old_pods(
-    request: pytest.FixtureRequest, churn_app: Any, incluster: Any, sticky_config: StickyConfig
+    request: pytest.FixtureRequest, churn_app: StickyApp, incluster: InClusterClient, sticky_config: StickyConfig
 ) -> None:
     # Expected before the run: with sessionAffinity ClientIP a client (one source IP) is pinned to
     # one pod for timeoutSeconds (10800 by default). After scaling up it stays there: the new pod
     # gets none of its requests, so new capacity only serves new clients (the seeds' skew).
     from pytest_sticky.plugin import LOADS_KEY
 
+    assert isinstance(churn_app, HasServiceAffinity), f"{churn_app.name} has no Service to set ClientIP on"
+    assert isinstance(churn_app, ScalableApp), f"{churn_app.name} cannot be scaled"
     churn_app.set_session_affinity("ClientIP")
     service = churn_app.service()
     url = f"http://{service.spec.cluster_ip}:{service.spec.ports[0].port}/"
