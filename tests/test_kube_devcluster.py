@@ -135,6 +135,9 @@ def test_blocks(sticky_app, sticky_cluster):
 """
 
 
+CTRL_C_TEARDOWN_S = 240
+
+
 def test_ctrl_c_mid_run_still_removes_the_namespace(kubeconfig: str, admin: Any, tmp_path: Path) -> None:
     marker = tmp_path / "run-id"
     (tmp_path / "test_block.py").write_text(CTRL_C_SUITE.format(marker=str(marker)))
@@ -144,6 +147,7 @@ def test_ctrl_c_mid_run_still_removes_the_namespace(kubeconfig: str, admin: Any,
         stderr=subprocess.STDOUT,
         text=True,
         cwd=tmp_path,
+        env={**os.environ, "PYTHONFAULTHANDLER": "1"},  # SIGABRT prints every thread's stack
     )
     try:
 
@@ -155,7 +159,15 @@ def test_ctrl_c_mid_run_still_removes_the_namespace(kubeconfig: str, admin: Any,
         run_id = wait_until(deployed, what="the inner run to deploy the app", timeout=180)
         assert namespaces_of_run(admin, run_id), "the run's namespace should exist before Ctrl-C"
         process.send_signal(signal.SIGINT)
-        output, _ = process.communicate(timeout=120)
+        try:
+            # Each of the teardown's waits is bounded by --sticky-timeout (60 s); once, in a CI run
+            # on a loaded devcluster, the inner run was still going 120 s after Ctrl-C, so the
+            # bound is longer, and if it is ever reached the failure shows where the run was.
+            output, _ = process.communicate(timeout=CTRL_C_TEARDOWN_S)
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGABRT)
+            stacks, _ = process.communicate(timeout=30)
+            pytest.fail(f"the run had not ended {CTRL_C_TEARDOWN_S} s after Ctrl-C; where it was:\n{stacks}")
     finally:
         if process.poll() is None:
             process.kill()

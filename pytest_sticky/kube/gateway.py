@@ -145,8 +145,12 @@ def watch_custom(
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise SetupError(str(WaitTimeout(what, timeout, state())))
+                seconds = max(1, int(remaining))
                 for event in watch.Watch().stream(
-                    listing, resource_version=version, timeout_seconds=max(1, int(remaining))
+                    listing,
+                    resource_version=version,
+                    timeout_seconds=seconds,
+                    _request_timeout=(10, seconds + 10),  # a stalled connection must not outlive the wait
                 ):
                     obj = event["object"]
                     version = obj["metadata"]["resourceVersion"]

@@ -57,8 +57,14 @@ def watch_until(
                 raise WaitTimeout(what, timeout, describe())
             watcher = watch.Watch()
             try:
+                seconds = max(1, int(remaining))
                 for event in watcher.stream(
-                    list_call, resource_version=version, timeout_seconds=max(1, int(remaining)), **list_args
+                    list_call,
+                    resource_version=version,
+                    timeout_seconds=seconds,
+                    # the server ends the watch after `seconds`; a stalled connection must not outlive it
+                    _request_timeout=(10, seconds + 10),
+                    **list_args,
                 ):
                     obj = event["object"]
                     version = obj.metadata.resource_version
