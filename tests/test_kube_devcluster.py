@@ -127,7 +127,15 @@ def test_a_namespace_stuck_terminating_is_reported_with_what_holds_it(kubeconfig
 
 
 CTRL_C_SUITE = """
+import signal
 import time
+
+# What Python installs at start-up, unless it was started with SIGINT ignored (as a background job
+# of a non-interactive shell is, e.g. a CI run started with nohup ... &): without it the inner run
+# never sees the Ctrl-C this test sends, and sleeps on (the cause of two CI failures).
+signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def test_blocks(sticky_app, sticky_cluster):
     with open({marker!r}, "w") as handle:
         handle.write(sticky_cluster.namespace.run_id)
@@ -160,9 +168,8 @@ def test_ctrl_c_mid_run_still_removes_the_namespace(kubeconfig: str, admin: Any,
         assert namespaces_of_run(admin, run_id), "the run's namespace should exist before Ctrl-C"
         process.send_signal(signal.SIGINT)
         try:
-            # Each of the teardown's waits is bounded by --sticky-timeout (60 s); once, in a CI run
-            # on a loaded devcluster, the inner run was still going 120 s after Ctrl-C, so the
-            # bound is longer, and if it is ever reached the failure shows where the run was.
+            # Each of the teardown's waits is bounded by --sticky-timeout (60 s); if the bound is
+            # ever reached, the failure shows where the run was.
             output, _ = process.communicate(timeout=CTRL_C_TEARDOWN_S)
         except subprocess.TimeoutExpired:
             process.send_signal(signal.SIGABRT)
