@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import mermaid
 from tests.tools import need_tool
 
 SUITE = """
@@ -71,6 +72,11 @@ def test_load_runs_show_in_the_summary_the_report_and_the_job_summary(
     assert (tmp_path / svgs[1]).read_text().startswith("<svg ")
     summary = job_summary.read_text()
     assert "```mermaid" in summary and "xychart-beta" in summary
+    charts = mermaid.blocks(summary)
+    assert len(charts) == 2, "one chart per load"
+    assert mermaid.parse(charts) == [{"ok": True, "type": "xychart"}] * 2, (
+        "GitHub shows a chart Mermaid cannot parse as an error"
+    )
     assert ".svg)" not in summary  # the job summary cannot show files beside the report
 
 

@@ -241,12 +241,13 @@ def to_mermaid(tl: Timeline, title: str = "", columns: int = 30) -> str:
         here = [n for n, (t, _) in enumerate(merged.marks, start=1) if int(t / merged.bucket_s) == b]
         text = f"{b * merged.bucket_s:.{2 if merged.bucket_s < 0.1 else 1}f}"
         labels.append(text + ("▲" + ",".join(map(str, here)) if here else ""))
+    heading = f"{title or 'requests/s per pod'} ({', '.join(merged.pods)}; red: errors)"
     colours = [ERROR_COLOUR] + [PALETTE[i % len(PALETTE)] for i in range(len(merged.pods))]
     lines = [
         "```mermaid",
         '%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "' + ", ".join(colours) + '"}}}}%%',
         "xychart-beta",
-        f'    title "{_quote(title or "requests/s per pod")} ({", ".join(merged.pods)}; red: errors)"',
+        f'    title "{_quote(heading)}"',
         "    x-axis [" + ", ".join(f'"{label}"' for label in labels) + "]",
         '    y-axis "requests/s"',
         "    bar [" + ", ".join(f"{n * per_s:.0f}" for n in merged.errors) + "]",
