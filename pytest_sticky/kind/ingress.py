@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pytest_sticky.behaviours import INGRESS_NGINX, TRAEFIK, release_line
 from pytest_sticky.errors import SetupError
 from pytest_sticky.kind import ingress_nginx, traefik
 from pytest_sticky.kube.connection import Kube
 from pytest_sticky.kube.ingress import IngressRoute
 from pytest_sticky.kube.install import deployment_exists
+
+if TYPE_CHECKING:
+    from pytest_sticky.exposures.base import Exposure
+    from pytest_sticky.options import StickyConfig
 
 INGRESS_CLASS = "nginx"
 """The class both controllers serve (controller ``k8s.io/ingress-nginx``)."""
@@ -68,6 +74,33 @@ def check_no_other_controller(kube: Kube, ingress: str, cluster: str) -> None:
                 f"run), which holds the node's port 80, so --sticky-ingress={ingress} cannot be installed beside it. "
                 f"Delete the cluster (kind delete cluster --name {cluster}), or use another --sticky-cluster-name"
             )
+
+
+def install_exposure(
+    kube: Kube, config: StickyConfig, *, cluster: str, http_port: int, https_port: int | None, timeout: float
+) -> tuple[Exposure, str]:
+    """Install ``--sticky-ingress``'s controller or Gateway (unless it runs already) and wait for it;
+    the way the apps are reached through it, and where it came from (for the run header)."""
+    if config.ingress == "gateway":
+        from pytest_sticky.exposures.gateway import GatewayExposure
+        from pytest_sticky.kind import envoy_gateway
+
+        check_no_other_controller(kube, "gateway", cluster)
+        gateway, origin = envoy_gateway.install(
+            kube, manifest_path=config.ingress_manifest, http_port=http_port, timeout=timeout
+        )
+        return GatewayExposure(gateway), origin
+    from pytest_sticky.exposures.ingress import IngressExposure
+
+    origin = install(kube, config.ingress, cluster=cluster, manifest_path=config.ingress_manifest, timeout=timeout)
+    controller = route(
+        config.ingress,
+        http_port=http_port,
+        https_port=https_port,
+        affinity_mode=config.affinity_mode,
+        version=running_version(kube, config.ingress),
+    )
+    return IngressExposure(controller), origin
 
 
 def install(kube: Kube, ingress: str, *, cluster: str, manifest_path: str, timeout: float) -> str:

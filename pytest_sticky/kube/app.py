@@ -8,6 +8,7 @@ from typing import Any
 from pytest_sticky.app import Store
 from pytest_sticky.behaviours import AffinityBehaviour
 from pytest_sticky.errors import SetupError
+from pytest_sticky.exposures.base import Exposed
 from pytest_sticky.kube.connection import Kube, api_error
 from pytest_sticky.kube.diagnostics import namespace_sections
 from pytest_sticky.kube.ingress import IngressRoute
@@ -41,6 +42,15 @@ class KubeApp:
         self.reached_via = reached_via
         self.replicas = replicas
         self.selector = f"app.kubernetes.io/name={name}"
+
+    def reach(self, exposed: Exposed) -> None:
+        """Reach the app the way ``exposed`` says (URL, headers, cookie, the row it is judged by)."""
+        self.url = exposed.url
+        self.headers = dict(exposed.headers)
+        self.ingress = exposed.ingress
+        self.behaviour = exposed.behaviour
+        self.cookie_name = exposed.cookie_name
+        self.reached_via = exposed.reached_via
 
     # -- queries -----------------------------------------------------------------------------
 
