@@ -39,9 +39,9 @@ from pytest_sticky.kind.node import (
 from pytest_sticky.kube.app import KubeApp
 from pytest_sticky.kube.cluster import KubeCluster
 from pytest_sticky.kube.gateway import GatewayRef
-from pytest_sticky.kube.incluster import InClusterClient
 from pytest_sticky.kube.ingress import IngressRoute
 from pytest_sticky.kube.manifests import Images
+from pytest_sticky.kube.workloads import RunsWorkloads
 from pytest_sticky.options import StickyConfig
 
 __all__ = [  # the node's lifecycle lives in kind.node; its names stay importable from here
@@ -92,7 +92,7 @@ def check_options(config: StickyConfig) -> None:
         )
 
 
-class KindCluster:
+class KindCluster(RunsWorkloads):
     """A kind node this run created or reused, with the Kubernetes target on it (:class:`KubeCluster`:
     the run's namespace, workloads and way in) and the controller installed for it."""
 
@@ -116,7 +116,8 @@ class KindCluster:
             keep=config.keep_cluster,
             grace_period=config.grace_period,
         )
-        self.cluster.workloads.before_create = self._load
+        self.workloads = self.cluster.workloads
+        self.workloads.before_create = self._load
         self.kube = self.cluster.kube
         self.namespace = self.cluster.namespace
 
@@ -167,15 +168,6 @@ class KindCluster:
     def _load(self, image: str) -> None:
         if self.loader is not None:
             self.loader.load(image)
-
-    def describe(self) -> str:
-        return self.cluster.describe()
-
-    def redis(self) -> str:
-        return self.cluster.redis()
-
-    def client(self) -> InClusterClient:
-        return self.cluster.client()
 
     def deploy_app(self, spec: AppSpec) -> KubeApp:
         return self.cluster.deploy_app(spec)

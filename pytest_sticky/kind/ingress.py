@@ -29,29 +29,21 @@ def route(
     ingress: str, *, http_port: int, affinity_mode: str, https_port: int | None = None, version: str = ""
 ) -> IngressRoute:
     """How the tests reach the controller: the host ports kind maps to the node's ports 80 and 443."""
-    base_url = f"http://127.0.0.1:{http_port}/"
-    https_url = f"https://127.0.0.1:{https_port}/" if https_port else ""
-    if ingress == "traefik":
-        # Traefik's NGINX provider implements cookie affinity in persistent mode only.
-        return IngressRoute(
-            ingress_class=INGRESS_CLASS,
-            base_url=base_url,
-            product=TRAEFIK,
-            affinity_mode="persistent",
-            controller_namespace=traefik.NAMESPACE,
-            controller_selector=traefik.SELECTOR,
-            version=version,
-            https_url=https_url,
-        )
+    product, namespace, selector = (
+        (TRAEFIK, traefik.NAMESPACE, traefik.SELECTOR)
+        if ingress == "traefik"
+        else (INGRESS_NGINX, ingress_nginx.NAMESPACE, ingress_nginx.CONTROLLER_SELECTOR)
+    )
     return IngressRoute(
         ingress_class=INGRESS_CLASS,
-        base_url=base_url,
-        product=INGRESS_NGINX,
-        affinity_mode=affinity_mode,
-        controller_namespace=ingress_nginx.NAMESPACE,
-        controller_selector=ingress_nginx.CONTROLLER_SELECTOR,
+        base_url=f"http://127.0.0.1:{http_port}/",
+        product=product,
+        # Traefik's NGINX provider implements cookie affinity in persistent mode only.
+        affinity_mode="persistent" if ingress == "traefik" else affinity_mode,
+        controller_namespace=namespace,
+        controller_selector=selector,
         version=version,
-        https_url=https_url,
+        https_url=f"https://127.0.0.1:{https_port}/" if https_port else "",
     )
 
 

@@ -91,14 +91,8 @@ class KubeApp:
             return current if pod_ready(current) else None
 
         try:
-            new = watch_until(
-                self.kube.core.list_namespaced_pod,
-                replaced,
-                what=f"a replacement of {pod} to be Ready",
-                timeout=timeout,
-                describe=self.describe,
-                namespace=self.namespace,
-                field_selector=f"metadata.name={pod}",
+            new = self._watch_named(
+                self.kube.core.list_namespaced_pod, pod, replaced, f"a replacement of {pod} to be Ready", timeout
             )
             self.wait_endpoints({new.status.pod_ip}, timeout=timeout)
         except WaitAborted as exc:
@@ -131,14 +125,26 @@ class KubeApp:
             ready = {a.ip for s in (ep.subsets or []) for a in (s.addresses or [])} if ep else set()
             return True if ips <= ready else None
 
-        watch_until(
+        self._watch_named(
             self.kube.core.list_namespaced_endpoints,
+            self.name,
             listed,
-            what=f"Service {self.name} to route to {sorted(ips)}",
+            f"Service {self.name} to route to {sorted(ips)}",
+            timeout,
+        )
+
+    def _watch_named(
+        self, list_fn: Callable[..., Any], name: str, check: Callable[[dict[str, Any]], Any], what: str, timeout: float
+    ) -> Any:
+        """Watch the object ``name`` of this namespace (listed by ``list_fn``) until ``check`` returns a value."""
+        return watch_until(
+            list_fn,
+            check,
+            what=what,
             timeout=timeout,
             describe=self.describe,
             namespace=self.namespace,
-            field_selector=f"metadata.name={self.name}",
+            field_selector=f"metadata.name={name}",
         )
 
     def scale(self, replicas: int, timeout: float) -> list[str]:

@@ -17,10 +17,9 @@ from pytest_sticky.kube import manifests
 from pytest_sticky.kube.app import KubeApp
 from pytest_sticky.kube.connection import Kube, check_reachable, choose_context, connect
 from pytest_sticky.kube.gateway import GatewayRef
-from pytest_sticky.kube.incluster import InClusterClient
 from pytest_sticky.kube.ingress import IngressRoute
 from pytest_sticky.kube.namespace import RunNamespace
-from pytest_sticky.kube.workloads import Workloads, ready_redis_address
+from pytest_sticky.kube.workloads import RunsWorkloads, Workloads, ready_redis_address
 
 __all__ = ["KubeCluster", "ready_redis_address"]
 
@@ -38,7 +37,7 @@ def default_exposure(kube: Kube, ingress: IngressRoute | None, discover_ingress:
     return ServiceExposure("no ingress")
 
 
-class KubeCluster:
+class KubeCluster(RunsWorkloads):
     name = "existing"
 
     def __init__(
@@ -94,15 +93,6 @@ class KubeCluster:
             apply=lambda objects: self.workloads.create(objects, "objects"),
             describe=self.describe,
         )
-
-    def describe(self) -> str:
-        return self.workloads.describe()
-
-    def redis(self) -> str:
-        return self.workloads.redis()
-
-    def client(self) -> InClusterClient:
-        return self.workloads.client()
 
     def _app(self, name: str, spec: AppSpec) -> KubeApp:
         self.workloads.app(name, spec)

@@ -111,3 +111,18 @@ class Workloads:
 
     def forget_client(self) -> None:
         self._client = None
+
+
+class RunsWorkloads:
+    """A cluster whose run deploys into :attr:`workloads`: what it offers of them to the tests."""
+
+    workloads: Workloads
+
+    def describe(self) -> str:
+        return self.workloads.describe()
+
+    def redis(self) -> str:
+        return self.workloads.redis()
+
+    def client(self) -> InClusterClient:
+        return self.workloads.client()

@@ -22,9 +22,8 @@ from pytest_sticky.exposures.openshift_route import RouteExposure
 from pytest_sticky.kube import manifests
 from pytest_sticky.kube.app import KubeApp
 from pytest_sticky.kube.connection import Kube, connect
-from pytest_sticky.kube.incluster import InClusterClient
 from pytest_sticky.kube.namespace import RUN_LABEL, delete_workloads
-from pytest_sticky.kube.workloads import Workloads
+from pytest_sticky.kube.workloads import RunsWorkloads, Workloads
 from pytest_sticky.openshift.project import RunProject
 from pytest_sticky.openshift.routes import (
     RouteSpec,
@@ -102,7 +101,7 @@ class OpenShiftApp(KubeApp):
         return sections
 
 
-class OpenShiftCluster:
+class OpenShiftCluster(RunsWorkloads):
     name = "openshift"
 
     def __init__(
@@ -147,17 +146,6 @@ class OpenShiftCluster:
             f"no project of its own: {self.project.refused})"
         )
         return f"openshift ({self.session.user} on {self.session.server}, {where})"
-
-    # -- the run's workloads (composed as on every Kubernetes provider) ---------------------------
-
-    def describe(self) -> str:
-        return self.workloads.describe()
-
-    def redis(self) -> str:
-        return self.workloads.redis()
-
-    def client(self) -> InClusterClient:
-        return self.workloads.client()
 
     # -- the app and its Routes --------------------------------------------------------------
 
