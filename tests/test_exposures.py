@@ -55,10 +55,14 @@ def controller() -> Iterator[tuple[str, Answers]]:
         server.server_close()
 
 
+NO_KUBE: Any = None
+"""No Kubernetes: these exposures do not call it."""
+
+
 def fake_target(applied: list[dict[str, Any]]) -> Target:
     return Target(
-        kube=None, namespace="run-ns", timeout=5, apply=applied.extend, describe=lambda: "(namespace described)"
-    )  # type: ignore[arg-type]
+        kube=NO_KUBE, namespace="run-ns", timeout=5, apply=applied.extend, describe=lambda: "(namespace described)"
+    )
 
 
 def test_an_ingress_exposure_applies_the_affinity_ingress_and_reaches_the_app_by_host(
@@ -107,7 +111,7 @@ def test_an_ingress_never_routed_to_our_pods_fails_with_who_answered_and_the_nam
     url, answers = controller
     answers.pod = "someone-else-0"
     exposure = IngressExposure(IngressRoute(ingress_class="nginx", base_url=url))
-    target = Target(kube=None, namespace="run-ns", timeout=0.5, apply=lambda o: None, describe=lambda: "(described)")  # type: ignore[arg-type]
+    target = Target(kube=NO_KUBE, namespace="run-ns", timeout=0.5, apply=lambda o: None, describe=lambda: "(described)")
     with pytest.raises(SetupError, match=r"(?s)answered by someone-else-0.*\(described\)"):
         exposure.expose(target, "hello", AppSpec(), ["hello-0"])
 
@@ -158,9 +162,9 @@ def test_a_discovered_class_of_an_unknown_controller_leaves_the_app_on_its_servi
     monkeypatch.setattr(
         service_reach, "reach_service", lambda kube, service, ready, timeout: ("http://10.0.0.9:80/", "Service hello")
     )
-    kube = SimpleNamespace(core=SimpleNamespace(read_namespaced_service=lambda name, namespace: object()))
+    kube: Any = SimpleNamespace(core=SimpleNamespace(read_namespaced_service=lambda name, namespace: object()))
     applied: list[dict[str, Any]] = []
-    target = Target(kube=kube, namespace="run-ns", timeout=5, apply=applied.extend, describe=lambda: "")  # type: ignore[arg-type]
+    target = Target(kube=kube, namespace="run-ns", timeout=5, apply=applied.extend, describe=lambda: "")
     found = DiscoveredClass("cilium", "io.cilium/ingress-controller")
     exposed = DiscoveredIngressExposure(found, "balanced").expose(target, "hello", AppSpec(), ["hello-0"])
 
@@ -182,9 +186,9 @@ def test_an_openshift_route_is_reached_by_its_admitted_host(monkeypatch: pytest.
     from pytest_sticky.openshift.routes import RouteSpec
 
     monkeypatch.setattr(routes, "wait_admitted", lambda runner, project, name, timeout: "hello-p.apps.example.test")
-    project = SimpleNamespace(run=None, name="p")
+    project: Any = SimpleNamespace(run=None, name="p")
     spec = RouteSpec(name="hello", service="hello", app="hello", cookie_name="sticky_hello")
-    exposed = RouteExposure(project, router_url="http://192.0.2.10/", timeout=5).admitted(spec)  # type: ignore[arg-type]
+    exposed = RouteExposure(project, router_url="http://192.0.2.10/", timeout=5).admitted(spec)
 
     assert exposed.host == "hello-p.apps.example.test"
     assert exposed.url == "http://192.0.2.10/"
