@@ -9,7 +9,6 @@ from pytest_sticky.options import StickyConfig
 
 if TYPE_CHECKING:
     from pytest_sticky.kube.cluster import KubeCluster
-    from pytest_sticky.kube.ingress import IngressRoute
 
 
 def make_cluster(config: StickyConfig) -> StickyCluster:
@@ -43,6 +42,7 @@ def existing_cluster(config: StickyConfig, *, kubeconfig: str | None, context: s
             yield cluster
             cluster.close()
     """
+    from pytest_sticky.exposures.choose import existing_exposure
     from pytest_sticky.kube.cluster import KubeCluster
     from pytest_sticky.kube.manifests import Images
 
@@ -53,35 +53,10 @@ def existing_cluster(config: StickyConfig, *, kubeconfig: str | None, context: s
         timeout=config.timeout,
         keep=config.keep_cluster,
         grace_period=config.grace_period,
-        ingress=existing_ingress(config),
-        # without --sticky-ingress: use the cluster's IngressClass if its controller answers
-        discover_ingress="sticky_ingress" not in config.explicit,
-        affinity_mode=config.affinity_mode,
     )
-    if config.ingress == "gateway":
-        from pytest_sticky.kube.gateway import find_gateway
-
-        cluster.gateway = find_gateway(cluster.kube, config.ingress_url)
+    try:
+        cluster.exposure = existing_exposure(config, cluster.kube)
+    except BaseException:
+        cluster.close()
+        raise
     return cluster
-
-
-def existing_ingress(config: StickyConfig) -> IngressRoute | None:
-    """The ingress an ``existing`` cluster is reached through, from the options (None: the Service)."""
-    from pytest_sticky.kube.ingress import IngressRoute
-
-    if config.ingress in ("none", "gateway"):  # gateway: see existing_cluster
-        return None
-    if config.ingress == "traefik":
-        # Traefik's Kubernetes Ingress NGINX provider reads the nginx annotations, persistent mode only.
-        return IngressRoute(
-            ingress_class=config.ingress_class or "nginx",
-            base_url=config.ingress_url,
-            product="traefik",
-            affinity_mode="persistent",
-        )
-    return IngressRoute(
-        ingress_class=config.ingress_class or "nginx",
-        base_url=config.ingress_url,
-        product="ingress-nginx",
-        affinity_mode=config.affinity_mode,
-    )

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from pytest_sticky.app import AppSpec
 from pytest_sticky.errors import SetupError, StickyError
+from pytest_sticky.gateway.route import Route
 from pytest_sticky.kind import ingress
 from pytest_sticky.kind.binary import find_kind
 from pytest_sticky.kind.engine import Engine
@@ -37,8 +38,10 @@ from pytest_sticky.kind.node import (
 )
 from pytest_sticky.kube.app import KubeApp
 from pytest_sticky.kube.cluster import KubeCluster
-from pytest_sticky.kube.incluster import InClusterClient
+from pytest_sticky.kube.gateway import GatewayRef
+from pytest_sticky.kube.ingress import IngressRoute
 from pytest_sticky.kube.manifests import Images
+from pytest_sticky.kube.workloads import RunsWorkloads
 from pytest_sticky.options import StickyConfig
 
 __all__ = [  # the node's lifecycle lives in kind.node; its names stay importable from here
@@ -89,7 +92,10 @@ def check_options(config: StickyConfig) -> None:
         )
 
 
-class KindCluster(KubeCluster):
+class KindCluster(RunsWorkloads):
+    """A kind node this run created or reused, with the Kubernetes target on it (:class:`KubeCluster`:
+    the run's namespace, workloads and way in) and the controller installed for it."""
+
     name = "kind"
 
     def __init__(self, config: StickyConfig, node: KindNode, lease: Lease, kubeconfig: Path) -> None:
@@ -101,15 +107,19 @@ class KindCluster(KubeCluster):
         self.loader = (
             ImageLoader(node.kind.path, node.name, node.engine) if config.image_pull_policy == "Never" else None
         )
-        super().__init__(
+        self.keep = config.keep_cluster
+        self.cluster = KubeCluster(
             kubeconfig=str(kubeconfig),
             context=f"kind-{node.name}",
             images=Images(app=config.app_image, redis=config.redis_image, pull_policy=config.image_pull_policy),
             timeout=config.timeout,
             keep=config.keep_cluster,
             grace_period=config.grace_period,
-            ingress=None,
         )
+        self.workloads = self.cluster.workloads
+        self.workloads.before_create = self._load
+        self.kube = self.cluster.kube
+        self.namespace = self.cluster.namespace
 
     @property
     def description(self) -> str:
@@ -126,59 +136,44 @@ class KindCluster(KubeCluster):
             ingress_text = "no ingress controller"
         return (
             f"kind (cluster {self.node.name}, {how}; kind from {self.node.kind.origin}; {self.node.engine.program}; "
-            f"context {self.kube.context}, Kubernetes {self.server_version}; {ingress_text})"
+            f"context {self.kube.context}, Kubernetes {self.cluster.server_version}; {ingress_text})"
         )
+
+    @property
+    def ingress(self) -> IngressRoute | None:
+        return self.cluster.ingress
+
+    @property
+    def gateway(self) -> GatewayRef | None:
+        return self.cluster.gateway
 
     def install_ingress(self) -> None:
         """Install the chosen controller (unless it runs already) and route the apps through it."""
         if self.config.ingress == "none":
             return
         assert self.node.http_port is not None  # checked in provision()
-        if self.config.ingress == "gateway":
-            from pytest_sticky.kind import envoy_gateway
-
-            with self.lease.locked():
-                ingress.check_no_other_controller(self.kube, "gateway", self.node.name)
-                self.gateway, self.ingress_origin = envoy_gateway.install(
-                    self.kube,
-                    manifest_path=self.config.ingress_manifest,
-                    http_port=self.node.http_port,
-                    timeout=max(self.config.timeout, INSTALL_TIMEOUT),
-                )
-            return
         with self.lease.locked():
-            self.ingress_origin = ingress.install(
+            exposure, self.ingress_origin = ingress.install_exposure(
                 self.kube,
-                self.config.ingress,
+                self.config,
                 cluster=self.node.name,
-                manifest_path=self.config.ingress_manifest,
+                http_port=self.node.http_port,
+                https_port=self.node.https_port,
                 timeout=max(self.config.timeout, INSTALL_TIMEOUT),
             )
-        self.ingress = ingress.route(
-            self.config.ingress,
-            http_port=self.node.http_port,
-            https_port=self.node.https_port,
-            affinity_mode=self.config.affinity_mode,
-            version=ingress.running_version(self.kube, self.config.ingress),
-        )
+        self.cluster.exposure = exposure
 
-    # -- images: with imagePullPolicy Never they come from the local engine ---------------------
+    # -- the run's workloads, on the node (with imagePullPolicy Never, images come from the engine) --
 
     def _load(self, image: str) -> None:
         if self.loader is not None:
             self.loader.load(image)
 
-    def redis(self) -> str:
-        self._load(self.images.redis)
-        return super().redis()
-
-    def client(self) -> InClusterClient:
-        self._load(self.images.app)
-        return super().client()
-
     def deploy_app(self, spec: AppSpec) -> KubeApp:
-        self._load(self.images.app)
-        return super().deploy_app(spec)
+        return self.cluster.deploy_app(spec)
+
+    def deploy_route(self, route: Route) -> KubeApp:
+        return self.cluster.deploy_route(route)
 
     # -- teardown -------------------------------------------------------------------------------
 
@@ -199,7 +194,7 @@ class KindCluster(KubeCluster):
             with self.lease.locked():
                 if self._delete_if_last():
                     return
-            super().close()  # our namespace (kept with --sticky-keep-cluster)
+            self.cluster.close()  # our namespace (kept with --sticky-keep-cluster)
             release(self.node, self.lease, keep=self.keep)
         finally:
             self.kubeconfig_path.unlink(missing_ok=True)

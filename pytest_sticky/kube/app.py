@@ -8,6 +8,7 @@ from typing import Any
 from pytest_sticky.app import Store
 from pytest_sticky.behaviours import AffinityBehaviour
 from pytest_sticky.errors import SetupError
+from pytest_sticky.exposures.base import Exposed
 from pytest_sticky.kube.connection import Kube, api_error
 from pytest_sticky.kube.diagnostics import namespace_sections
 from pytest_sticky.kube.ingress import IngressRoute
@@ -41,6 +42,15 @@ class KubeApp:
         self.reached_via = reached_via
         self.replicas = replicas
         self.selector = f"app.kubernetes.io/name={name}"
+
+    def reach(self, exposed: Exposed) -> None:
+        """Reach the app the way ``exposed`` says (URL, headers, cookie, the row it is judged by)."""
+        self.url = exposed.url
+        self.headers = dict(exposed.headers)
+        self.ingress = exposed.ingress
+        self.behaviour = exposed.behaviour
+        self.cookie_name = exposed.cookie_name
+        self.reached_via = exposed.reached_via
 
     # -- queries -----------------------------------------------------------------------------
 
@@ -81,14 +91,8 @@ class KubeApp:
             return current if pod_ready(current) else None
 
         try:
-            new = watch_until(
-                self.kube.core.list_namespaced_pod,
-                replaced,
-                what=f"a replacement of {pod} to be Ready",
-                timeout=timeout,
-                describe=self.describe,
-                namespace=self.namespace,
-                field_selector=f"metadata.name={pod}",
+            new = self._watch_named(
+                self.kube.core.list_namespaced_pod, pod, replaced, f"a replacement of {pod} to be Ready", timeout
             )
             self.wait_endpoints({new.status.pod_ip}, timeout=timeout)
         except WaitAborted as exc:
@@ -121,14 +125,26 @@ class KubeApp:
             ready = {a.ip for s in (ep.subsets or []) for a in (s.addresses or [])} if ep else set()
             return True if ips <= ready else None
 
-        watch_until(
+        self._watch_named(
             self.kube.core.list_namespaced_endpoints,
+            self.name,
             listed,
-            what=f"Service {self.name} to route to {sorted(ips)}",
+            f"Service {self.name} to route to {sorted(ips)}",
+            timeout,
+        )
+
+    def _watch_named(
+        self, list_fn: Callable[..., Any], name: str, check: Callable[[dict[str, Any]], Any], what: str, timeout: float
+    ) -> Any:
+        """Watch the object ``name`` of this namespace (listed by ``list_fn``) until ``check`` returns a value."""
+        return watch_until(
+            list_fn,
+            check,
+            what=what,
             timeout=timeout,
             describe=self.describe,
             namespace=self.namespace,
-            field_selector=f"metadata.name={self.name}",
+            field_selector=f"metadata.name={name}",
         )
 
     def scale(self, replicas: int, timeout: float) -> list[str]:

@@ -17,22 +17,19 @@ from pytest_sticky.abilities import HasRoute
 from pytest_sticky.app import AppSpec, Store
 from pytest_sticky.behaviours import BEHAVIOURS
 from pytest_sticky.errors import SetupError
+from pytest_sticky.exposures.base import Exposed
+from pytest_sticky.exposures.openshift_route import RouteExposure
 from pytest_sticky.kube import manifests
 from pytest_sticky.kube.app import KubeApp
-from pytest_sticky.kube.cluster import ready_redis_address
 from pytest_sticky.kube.connection import Kube, connect
-from pytest_sticky.kube.incluster import InClusterClient
 from pytest_sticky.kube.namespace import RUN_LABEL, delete_workloads
-from pytest_sticky.kube.waits import wait_ready_pods
+from pytest_sticky.kube.workloads import RunsWorkloads, Workloads
 from pytest_sticky.openshift.project import RunProject
 from pytest_sticky.openshift.routes import (
     RouteSpec,
     admitted_host,
     describe_status,
     read_route,
-    render_route,
-    route_url,
-    wait_admitted,
 )
 from pytest_sticky.openshift.session import Session, login
 from pytest_sticky.options import StickyConfig
@@ -73,13 +70,9 @@ class OpenShiftApp(KubeApp):
             self.kube, self.project, name=self.name, store=self.store, replicas=self.replicas, route=route
         )
 
-    def reach(self, host: str, router_url: str) -> None:
-        self.host = host
-        self.url, self.headers = route_url(host, self.route.scheme, router_url)
-        self.reached_via = (
-            f"Route {self.route.name} ({self.route.termination or 'http'}, host {host}) through the OpenShift router"
-            + (f" at {router_url}" if router_url else "")
-        )
+    def reach(self, exposed: Exposed) -> None:
+        super().reach(exposed)
+        self.host = exposed.host
 
     def _route_status(self) -> dict[str, Any]:
         return read_route(self.project.run, self.namespace, self.route.name, timeout=15)
@@ -108,7 +101,7 @@ class OpenShiftApp(KubeApp):
         return sections
 
 
-class OpenShiftCluster:
+class OpenShiftCluster(RunsWorkloads):
     name = "openshift"
 
     def __init__(
@@ -131,8 +124,17 @@ class OpenShiftCluster:
         self.keep = keep
         self.grace_period = grace_period
         self.router_url = router_url
-        self._redis_addr: str | None = None
-        self._client: InClusterClient | None = None
+        self.workloads = Workloads(
+            kube,
+            project.name,
+            images=images,
+            timeout=timeout,
+            grace_period=grace_period,
+            create=project.create,
+            suffix=project.suffix,
+        )
+        self.routes = RouteExposure(project, router_url=router_url, timeout=timeout)
+        """How the tests reach the apps: Routes through the router (see :mod:`pytest_sticky.exposures`)."""
         self._routes: dict[tuple[str, str], OpenShiftApp] = {}
 
     @property
@@ -145,54 +147,16 @@ class OpenShiftCluster:
         )
         return f"openshift ({self.session.user} on {self.session.server}, {where})"
 
-    # -- helpers the app needs ---------------------------------------------------------------
-
-    def _wait_pods(self, selector: str, count: int, what: str) -> list[str]:
-        return wait_ready_pods(self.kube.core, self.project.name, selector, count, what=what, timeout=self.timeout)
-
-    def describe(self) -> str:
-        from pytest_sticky.kube.diagnostics import describe_namespace
-
-        return describe_namespace(self.kube.core, self.project.name)
-
-    def redis(self) -> str:
-        """Deploy Redis once; return the address the app uses (the Service's ClusterIP)."""
-        if self._redis_addr is None:
-            name = "redis" + self.project.suffix
-            self.project.create(manifests.redis_objects(self.images), "Redis", rename_them=True)
-            self._redis_addr = ready_redis_address(self.kube, self.project.name, name, self.timeout)
-        return self._redis_addr
-
-    def client(self) -> InClusterClient:
-        """The in-cluster client pod (created on first use)."""
-        if self._client is None:
-            name = "sticky-client" + self.project.suffix
-            self.project.create([manifests.client_pod(self.images)], "the in-cluster client pod", rename_them=True)
-            self._wait_pods(f"app.kubernetes.io/name={name}", 1, "the in-cluster client pod to be ready")
-            self._client = InClusterClient(self.kube, self.project.name, name)
-        return self._client
-
     # -- the app and its Routes --------------------------------------------------------------
 
     def deploy_app(self, spec: AppSpec) -> OpenShiftApp:
         name = spec.name + self.project.suffix
-        redis_addr = self.redis() if spec.store == "redis" else ""
-        self.project.create(
-            manifests.app_objects(
-                name=name,
-                replicas=spec.replicas,
-                store=spec.store,
-                redis_addr=redis_addr,
-                images=self.images,
-                grace_period=spec.grace_period or self.grace_period,
-            ),
-            f"the app {name}",
-        )
+        self.workloads.app(name, spec)
         route = RouteSpec(name=name, service=name, app=name, cookie_name=cookie_name_for(name))
         app = OpenShiftApp(self.kube, self.project, name=name, store=spec.store, replicas=spec.replicas, route=route)
-        self.project.create([render_route(route)], f"Route {name}")  # admitted while the pods start
+        self.routes.create(route)  # admitted while the pods start
         app.wait_ready(self.timeout)
-        self._admit(app)
+        app.reach(self.routes.admitted(route))
         self._routes[(name, "")] = app
         return app
 
@@ -225,17 +189,13 @@ class OpenShiftCluster:
                 disable_cookies=disable_cookies,
             )
             seen = app.through(route)
-            self.project.create([render_route(route)], f"Route {name}")
-            self._admit(seen)
+            self.routes.create(route)
+            seen.reach(self.routes.admitted(route))
             self._routes[key] = seen
         return self._routes[key]
 
-    def _admit(self, app: OpenShiftApp) -> None:
-        host = wait_admitted(self.session.runner, self.project.name, app.route.name, self.timeout)
-        app.reach(host, self.router_url)
-
     def close(self) -> None:
-        self._client = None
+        self.workloads.forget_client()
         try:
             if self.keep:
                 self.project.keep()
