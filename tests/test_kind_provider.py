@@ -20,7 +20,8 @@ import yaml
 from pytest_sticky.errors import MissingTool, SetupError
 from pytest_sticky.kind import cluster as kind_cluster
 from pytest_sticky.kind.binary import find_kind
-from pytest_sticky.kind.cluster import KindNode, check_options, provision, release
+from pytest_sticky.kind.checks import check_options
+from pytest_sticky.kind.cluster import KindNode, provision, release
 from pytest_sticky.kind.config import kind_config, render
 from pytest_sticky.kind.engine import Engine
 from pytest_sticky.kind.hostports import port_holder
