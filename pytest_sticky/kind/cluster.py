@@ -22,9 +22,6 @@ from pytest_sticky.errors import StickyError
 from pytest_sticky.kind import ingress
 from pytest_sticky.kind.binary import find_kind
 from pytest_sticky.kind.checks import check_options
-from pytest_sticky.kind.engine import Engine
-from pytest_sticky.kind.images import ImageLoader
-from pytest_sticky.kind.lease import Lease
 from pytest_sticky.kind.node import (
     CREATE_ATTEMPTS,
     CREATE_TIMEOUT,
@@ -40,6 +37,9 @@ from pytest_sticky.kube.app import KubeApp
 from pytest_sticky.kube.cluster import KubeCluster
 from pytest_sticky.kube.incluster import InClusterClient
 from pytest_sticky.kube.manifests import Images
+from pytest_sticky.nodes.engine import Engine
+from pytest_sticky.nodes.images import ImageLoader
+from pytest_sticky.nodes.lease import Lease
 from pytest_sticky.options import StickyConfig
 
 __all__ = [  # the node's lifecycle lives in kind.node; its names stay importable from here
