@@ -295,3 +295,22 @@ def test_existing_needs_the_ingress_url_for_an_ingress() -> None:
     )
     assert resolve_with("openshift", sticky_ingress="nginx").ingress_url == ""
     assert resolve_with("existing", sticky_ingress="nginx", sticky_ingress_url="http://x/").ingress == "nginx"
+
+
+COMMON = {
+    "sticky_replicas": "2",
+    "sticky_keep_cluster": "true",
+    "sticky_timeout": "7",
+    "sticky_report": "r.json",
+    "sticky_strict": "true",
+    "sticky_grace_period": "3",
+}
+
+
+@pytest.mark.parametrize("cluster", ["local", "kind", "existing", "openshift"])
+def test_the_settings_of_no_group_apply_to_every_cluster(cluster: str) -> None:
+    from pytest_sticky.options import SETTINGS
+
+    grouped = {name for group in providers.setting_groups() for name in group.settings}
+    assert {s.name for s in SETTINGS} - grouped == {"sticky_cluster", *COMMON}
+    assert resolve_with(cluster, **COMMON).explicit == {"sticky_cluster", *COMMON}
