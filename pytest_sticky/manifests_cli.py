@@ -53,7 +53,9 @@ class Reach:
 
 def objects(args: argparse.Namespace) -> tuple[list[dict[str, Any]], list[str]]:
     """(objects, comments) for the arguments."""
-    ingress = args.ingress or ("nginx" if args.cluster == "kind" else "none")
+    from pytest_sticky.providers import PROVIDERS
+
+    ingress = args.ingress or PROVIDERS[args.cluster].default_ingress
     if args.cluster == "openshift" and ingress != "none":
         raise SystemExit("--ingress applies to kind and existing clusters; OpenShift apps get a Route")
     spec = AppSpec(name="hello", replicas=args.replicas)

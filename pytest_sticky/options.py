@@ -8,15 +8,17 @@ valid values (pytest exits with code 4, without a traceback).
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from pytest_sticky.providers import PROVIDERS, owners, setting_groups
 
 if TYPE_CHECKING:
     import pytest
 
-CLUSTERS = ("local", "kind", "existing", "openshift")
-IMPLEMENTED_CLUSTERS = ("local", "kind", "existing", "openshift")
-KUBERNETES_CLUSTERS = ("kind", "existing", "openshift")
+CLUSTERS = PROVIDERS.keys()
+"""The values of ``--sticky-cluster``: a live view of the registry (a provider added there is valid here)."""
 PULL_POLICIES = ("IfNotPresent", "Never", "Always")
 INGRESSES = ("", "nginx", "traefik", "gateway", "none")
 AFFINITY_MODES = ("balanced", "persistent")
@@ -31,7 +33,7 @@ class Setting:
     """ini key, and the option's dest."""
     help: str
     default: str
-    choices: tuple[str, ...] = ()
+    choices: Collection[str] = ()
     flag: bool = False
 
     @property
@@ -92,19 +94,6 @@ SETTINGS = (
     Setting("sticky_http_port", "host port mapped to the kind node's port 80 (0: a free one)", "0"),
     Setting("sticky_https_port", "host port mapped to the kind node's port 443 (0: a free one)", "0"),
 )
-KUBERNETES_ONLY = (
-    "sticky_kubeconfig",
-    "sticky_context",
-    "sticky_app_image",
-    "sticky_redis_image",
-    "sticky_image_pull_policy",
-    "sticky_ingress",
-    "sticky_ingress_url",
-    "sticky_ingress_class",
-    "sticky_affinity_mode",
-    "sticky_ingress_manifest",
-)
-KIND_ONLY = ("sticky_cluster_name", "sticky_kind_image", "sticky_http_port", "sticky_https_port")
 BY_NAME = {s.name: s for s in SETTINGS}
 
 
@@ -229,21 +218,19 @@ def read_values(config: pytest.Config) -> RawValues:
 
 
 def _cluster(v: RawValues) -> str:
-    """``--sticky-cluster``: one this version implements, without settings of the local cluster on another."""
+    """``--sticky-cluster``, without settings of a group its provider does not own."""
     import pytest
 
     cluster = v["sticky_cluster"]
-    local_only = v.given(("sticky_local_proxy", "sticky_app_command"))
-    if cluster != "local" and local_only:
+    for group in setting_groups():
+        given = v.given(group.settings)
+        if not given or group in PROVIDERS[cluster].groups:
+            continue
+        clusters = f"--sticky-cluster={'|'.join(owners(group))}"
+        applies_to = f"{group.label} ({clusters})" if group.label else clusters
+        this = v.where("sticky_cluster") if group.names_cluster_source else "--sticky-cluster"
         raise pytest.UsageError(
-            f"{', '.join(v.where(n) for n in local_only)} only applies to --sticky-cluster=local, "
-            f"not to {v.where('sticky_cluster')}={cluster}"
-        )
-    if cluster not in IMPLEMENTED_CLUSTERS:
-        raise pytest.UsageError(
-            f"{v.where('sticky_cluster')}={cluster}: this version of pytest-sticky implements only "
-            f"{', '.join(IMPLEMENTED_CLUSTERS)}; valid values are {', '.join(CLUSTERS)} "
-            "(see the README for the providers' status)"
+            f"{', '.join(v.where(n) for n in given)} only applies to {applies_to}, not to {this}={cluster}"
         )
     return cluster
 
@@ -257,32 +244,14 @@ def _report(v: RawValues) -> str:
     return report
 
 
-def _check_cluster_scoped(v: RawValues, cluster: str) -> None:
-    """Settings of Kubernetes clusters, and of kind, given for another cluster type."""
-    import pytest
-
-    kube_only = v.given(KUBERNETES_ONLY)
-    if cluster == "local" and kube_only:
-        raise pytest.UsageError(
-            f"{', '.join(v.where(n) for n in kube_only)} only applies to a Kubernetes cluster "
-            f"(--sticky-cluster={'|'.join(KUBERNETES_CLUSTERS)}), not to --sticky-cluster=local"
-        )
-    kind_only = v.given(KIND_ONLY)
-    if cluster != "kind" and kind_only:
-        raise pytest.UsageError(
-            f"{', '.join(v.where(n) for n in kind_only)} only applies to --sticky-cluster=kind, "
-            f"not to --sticky-cluster={cluster}"
-        )
-
-
 def _ingress(v: RawValues, cluster: str) -> str:
-    """``--sticky-ingress`` resolved per cluster type (nginx on kind, none elsewhere)."""
+    """``--sticky-ingress`` resolved per cluster type (its provider's default ingress when not given)."""
     import pytest
 
-    ingress = v["sticky_ingress"] or ("nginx" if cluster == "kind" else "none")
-    if cluster == "existing" and ingress != "none" and not v["sticky_ingress_url"]:
+    ingress = v["sticky_ingress"] or PROVIDERS[cluster].default_ingress
+    if PROVIDERS[cluster].ingress_needs_url and ingress != "none" and not v["sticky_ingress_url"]:
         raise pytest.UsageError(
-            f"{v.where('sticky_ingress')}={ingress} with --sticky-cluster=existing needs --sticky-ingress-url "
+            f"{v.where('sticky_ingress')}={ingress} with --sticky-cluster={cluster} needs --sticky-ingress-url "
             "(where the controller listens, as seen from this machine)"
         )
     return ingress
@@ -294,7 +263,6 @@ def resolve(config: pytest.Config) -> StickyConfig:
     strict = v.boolean("sticky_strict")
     cluster = _cluster(v)
     report = _report(v)
-    _check_cluster_scoped(v, cluster)
     ingress = _ingress(v, cluster)
     return StickyConfig(
         cluster=cluster,

@@ -39,6 +39,7 @@ def assert_setup_error(result: pytest.RunResult, *lines: str) -> None:
     result.stdout.fnmatch_lines(list(lines))
     result.stdout.no_fnmatch_line("*Traceback*")
     result.stdout.no_fnmatch_line("*pytest_sticky/kind/*.py:*")
+    result.stdout.no_fnmatch_line("*pytest_sticky/nodes/*.py:*")
 
 
 def test_docker_not_running_says_start_docker(

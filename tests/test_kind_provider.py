@@ -20,12 +20,13 @@ import yaml
 from pytest_sticky.errors import MissingTool, SetupError
 from pytest_sticky.kind import cluster as kind_cluster
 from pytest_sticky.kind.binary import find_kind
-from pytest_sticky.kind.cluster import KindNode, check_options, provision, release
+from pytest_sticky.kind.checks import check_options
+from pytest_sticky.kind.cluster import KindNode, provision, release
 from pytest_sticky.kind.config import kind_config, render
-from pytest_sticky.kind.engine import Engine
-from pytest_sticky.kind.hostports import port_holder
-from pytest_sticky.kind.images import ImageLoader
-from pytest_sticky.kind.lease import Lease
+from pytest_sticky.nodes.engine import Engine
+from pytest_sticky.nodes.hostports import port_holder
+from pytest_sticky.nodes.images import ImageLoader
+from pytest_sticky.nodes.lease import Lease
 from tests.fakes.kind_harness import FakeKind, closed_port, kind_settings
 
 NAME = "sticky-test"

@@ -25,7 +25,7 @@ DOWNLOAD_TIMEOUT = 30.0
 
 
 def cached_crd_path() -> Path:
-    from pytest_sticky.kind.cache import cache_dir
+    from pytest_sticky.nodes.cache import cache_dir
 
     return cache_dir("gateway-api") / f"{TAG}-experimental-httproutes.yaml"
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from pytest_sticky import progress
 from pytest_sticky.commands import CommandError, run_command
 from pytest_sticky.errors import MissingTool
-from pytest_sticky.kind.cache import cache_dir
+from pytest_sticky.nodes.cache import cache_dir
 
 INSTALL_KIND = "https://kind.sigs.k8s.io/docs/user/quick-start/#installation"
 KIND_VERSION = "v0.33.0"

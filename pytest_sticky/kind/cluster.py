@@ -18,13 +18,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pytest_sticky.app import AppSpec
-from pytest_sticky.errors import SetupError, StickyError
+from pytest_sticky.errors import StickyError
 from pytest_sticky.gateway.route import Route
 from pytest_sticky.kind import ingress
 from pytest_sticky.kind.binary import find_kind
-from pytest_sticky.kind.engine import Engine
-from pytest_sticky.kind.images import ImageLoader
-from pytest_sticky.kind.lease import Lease
+from pytest_sticky.kind.checks import check_options
 from pytest_sticky.kind.node import (
     CREATE_ATTEMPTS,
     CREATE_TIMEOUT,
@@ -42,6 +40,9 @@ from pytest_sticky.kube.gateway import GatewayRef
 from pytest_sticky.kube.ingress import IngressRoute
 from pytest_sticky.kube.manifests import Images
 from pytest_sticky.kube.workloads import RunsWorkloads
+from pytest_sticky.nodes.engine import Engine
+from pytest_sticky.nodes.images import ImageLoader
+from pytest_sticky.nodes.lease import Lease
 from pytest_sticky.options import StickyConfig
 
 __all__ = [  # the node's lifecycle lives in kind.node; its names stay importable from here
@@ -64,32 +65,6 @@ __all__ = [  # the node's lifecycle lives in kind.node; its names stay importabl
 LOCK_TIMEOUT = 1800.0
 INSTALL_TIMEOUT = 300.0
 """At least this long for a fresh controller (its images are pulled first); more if --sticky-timeout says so."""
-
-
-def check_options(config: StickyConfig) -> None:
-    """Settings that cannot work with a kind cluster: an error that says why, before anything starts."""
-    given = config.explicit
-    for name, option in (
-        ("sticky_ingress_url", "--sticky-ingress-url"),
-        ("sticky_kubeconfig", "--sticky-kubeconfig"),
-        ("sticky_context", "--sticky-context"),
-    ):
-        if name in given:
-            raise SetupError(
-                f"{option} does not apply to --sticky-cluster=kind: the kind provider writes its own kubeconfig "
-                "(context kind-<name>) and maps host ports to the ingress controller; use --sticky-cluster=existing "
-                "to point at a cluster yourself"
-            )
-    if config.ingress_class not in ("", ingress.INGRESS_CLASS):
-        raise SetupError(
-            f"--sticky-ingress-class={config.ingress_class}: the controllers pytest-sticky installs on kind serve "
-            f"the class {ingress.INGRESS_CLASS!r} only"
-        )
-    if config.ingress == "traefik" and config.affinity_mode == "balanced" and "sticky_affinity_mode" in given:
-        raise SetupError(
-            "--sticky-affinity-mode=balanced: Traefik's Kubernetes Ingress NGINX provider implements cookie affinity "
-            "in persistent mode only; drop the option or use --sticky-ingress=nginx"
-        )
 
 
 class KindCluster(RunsWorkloads):

@@ -20,11 +20,11 @@ from typing import Any
 from pytest_sticky import downloads, progress
 from pytest_sticky.downloads import cached_or_fetched, download
 from pytest_sticky.errors import SetupError
-from pytest_sticky.kind.cache import cache_dir
 from pytest_sticky.kube.connection import Kube, api_error
 from pytest_sticky.kube.diagnostics import describe_namespace
 from pytest_sticky.kube.install import apply_objects, deployment_exists, parse_manifest, wait_pods_ready
 from pytest_sticky.kube.waits import fatal_reason, watch_until
+from pytest_sticky.nodes.cache import cache_dir
 from pytest_sticky.waiting import WaitAborted, WaitTimeout, wait_until
 
 TAG = "controller-v1.15.1"

@@ -17,9 +17,9 @@ from pytest_sticky.commands import CommandError, run_command
 from pytest_sticky.errors import SetupError
 from pytest_sticky.kind.binary import KindBinary
 from pytest_sticky.kind.config import kind_config, render
-from pytest_sticky.kind.engine import Engine
-from pytest_sticky.kind.hostports import choose_ports, looks_like_port_clash
-from pytest_sticky.kind.lease import Lease
+from pytest_sticky.nodes.engine import Engine
+from pytest_sticky.nodes.hostports import choose_ports, looks_like_port_clash
+from pytest_sticky.nodes.lease import Lease
 from pytest_sticky.options import StickyConfig
 
 CREATE_ATTEMPTS = 3

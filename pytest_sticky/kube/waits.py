@@ -45,11 +45,7 @@ def watch_until(
 
     deadline = time.monotonic() + timeout
     with progress.phase(what):
-        objects: dict[str, Any] = {}
-        listing = list_call(**list_args)
-        for item in listing.items:
-            objects[item.metadata.name] = item
-        version = listing.metadata.resource_version
+        objects, version = _list_by_name(list_call, list_args)
         result = check(objects)
         while result is None:
             remaining = deadline - time.monotonic()
@@ -78,15 +74,19 @@ def watch_until(
             except ApiException as exc:
                 if exc.status != 410:  # 410 Gone: our resourceVersion is too old; list again
                     raise WaitAborted(f"the watch for {what} failed: {exc.status} {exc.reason}") from None
-                listing = list_call(**list_args)
-                objects = {item.metadata.name: item for item in listing.items}
-                version = listing.metadata.resource_version
+                objects, version = _list_by_name(list_call, list_args)
                 result = check(objects)
             except (HTTPError, OSError) as exc:
                 raise WaitAborted(f"lost the connection to the API server while waiting for {what}: {exc}") from None
             finally:
                 watcher.stop()
         return result
+
+
+def _list_by_name(list_call: Callable[..., Any], list_args: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """The objects ``list_call(**list_args)`` lists, by name, and the list's resourceVersion (to watch from)."""
+    listing = list_call(**list_args)
+    return {item.metadata.name: item for item in listing.items}, listing.metadata.resource_version
 
 
 def pod_ready(pod: Any) -> bool:

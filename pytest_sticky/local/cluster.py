@@ -9,6 +9,7 @@ import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pytest_sticky.app import AppSpec, Store
 from pytest_sticky.behaviours import BEHAVIOURS, AffinityBehaviour
@@ -18,6 +19,9 @@ from pytest_sticky.gateway.route import Route
 from pytest_sticky.local.proxy import ENVOY_PROXIES, HOW_TO_GET, LocalProxy, choose_proxy, make_proxy
 from pytest_sticky.local.redis import LocalRedis
 from pytest_sticky.local.replicas import Endpoint, LocalStatefulSet
+
+if TYPE_CHECKING:
+    from pytest_sticky.options import StickyConfig
 
 
 class LocalApp:
@@ -225,3 +229,13 @@ class LocalCluster:
             self._tmp.cleanup()
         if errors:
             raise SetupError("cleanup of the local cluster failed: " + "; ".join(errors))
+
+
+def make_local_cluster(config: StickyConfig) -> LocalCluster:
+    """The provider's factory (``PROVIDERS["local"]``): replicas as processes behind ``--sticky-local-proxy``."""
+    return LocalCluster(
+        proxy=config.local_proxy,
+        app_command=config.app_command or None,
+        ready_timeout=config.timeout,
+        grace_period=config.grace_period,
+    )

@@ -12,7 +12,7 @@ from pathlib import Path
 from pytest_sticky import progress
 from pytest_sticky.commands import CommandError, run_command, tail
 from pytest_sticky.errors import SetupError
-from pytest_sticky.kind.engine import Engine
+from pytest_sticky.nodes.engine import Engine
 
 
 class ImageLoader:

@@ -21,7 +21,7 @@ from typing import Any
 
 from pytest_sticky import progress
 from pytest_sticky.errors import SetupError
-from pytest_sticky.kind.cache import cache_dir
+from pytest_sticky.nodes.cache import cache_dir
 
 XDIST_RUN_ENV = "PYTEST_XDIST_TESTRUNUID"
 _PROCESS_RUN = uuid.uuid4().hex

@@ -1,4 +1,4 @@
-"""Where the kind provider keeps files between runs: the user's cache directory."""
+"""Where providers (kind, and the Gateway API CRDs it installs) keep files between runs: the user's cache directory."""
 
 from __future__ import annotations
 
