@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from http.cookiejar import CookieJar
 
 from pytest_sticky.app import StickyApp
-from pytest_sticky.client import DEFAULT_POD_FROM, RequestRecord, StickyClient, client_for, last_served
+from pytest_sticky.client import DEFAULT_POD_FROM, RequestRecord, StickyClient, client_for
 from pytest_sticky.errors import StickyError
 from pytest_sticky.trace import format_trace
 
@@ -84,11 +84,12 @@ def _victim(client: StickyClient, cookie_jar: CookieJar | None, app: StickyApp) 
             )
         assert probe.pod is not None
         return probe.pod
-    served = last_served(app.url)
+    served = app.served.last
     if served is None:
         raise StickyError(
-            "kill_serving_pod() without a cookie jar kills the pod that served the last request, "
-            "but no request to this app has been recorded yet; pass a cookie jar"
+            f"kill_serving_pod() without a cookie jar kills the pod that served the last request to {app.name}, "
+            "but none has been recorded in app.served: pass a cookie jar, or send the requests through the "
+            "fixtures, client_for(app), or with served=app.served (assert_sticky, assert_spread, StickyClient)"
         )
     return served
 

@@ -251,6 +251,7 @@ def assert_sticky_fixture(request: pytest.FixtureRequest, sticky_app: StickyApp)
 
             missing(no_cookie_affinity(target, "assert_sticky"))
         kw.setdefault("headers", target.headers)  # a Host header when an ingress or router routes by host
+        kw.setdefault("served", target.served)  # for kill_serving_pod() without a jar
         return assert_sticky(
             cookie_jar,
             url=target.url,
@@ -272,6 +273,7 @@ def assert_spread_fixture(request: pytest.FixtureRequest, sticky_app: StickyApp)
         target = app or sticky_app
         _watch(request.node, target)
         kw.setdefault("headers", target.headers)
+        kw.setdefault("served", target.served)
         return assert_spread(
             url=target.url,
             pods=target.pods(),
