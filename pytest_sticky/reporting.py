@@ -32,7 +32,8 @@ class EvidenceCollector:
 
         not_run = capabilities.from_report(report.user_properties)
         if not_run is not None:
-            self.not_run[report.nodeid] = NotRunEntry(not_run["kind"], not_run["reason"], report.outcome)
+            kind, reason = not_run
+            self.not_run[report.nodeid] = NotRunEntry(kind, reason, report.outcome)
         if report.when != "call":
             return
         evidence = from_report(report.user_properties)
