@@ -74,7 +74,7 @@ def _from_a_live_pod(app: StickyApp, pod: str, victim: str, old_uid: str) -> boo
 
 
 def _victim(client: StickyClient, cookie_jar: CookieJar | None, app: StickyApp) -> str:
-    """The pod serving ``cookie_jar`` (asked now), or without a jar the one that served the last request."""
+    """The pod serving ``cookie_jar`` (asked now), or without a jar the one ``app.served`` recorded last."""
     if cookie_jar is not None:
         probe = client.get()
         if not probe.ok:
@@ -115,8 +115,9 @@ def kill_serving_pod(
     pod_from: str = DEFAULT_POD_FROM,
     on_records: Callable[[str, list[RequestRecord]], None] | None = None,
 ) -> KilledPod:
-    """Delete the pod serving ``cookie_jar`` (or the last request to ``app``), wait for its
-    replacement, and measure from the client's side how long until the app answered again."""
+    """Delete the pod serving ``cookie_jar`` (without a jar: the pod that served the last request
+    recorded in ``app.served``), wait for its replacement, and measure from the client's side how
+    long until the app answered again."""
     client = client_for(app, cookie_jar, pod_from=pod_from)
     with client:
         victim = _victim(client, cookie_jar, app)
