@@ -10,6 +10,7 @@ from requests.cookies import RequestsCookieJar
 from pytest_sticky import KilledPod
 from pytest_sticky.app import StickyApp
 from pytest_sticky.client import client_for
+from pytest_sticky.evidence import FailoverEvidence
 
 
 @pytest.mark.sticky_cookie
@@ -23,10 +24,7 @@ def test_killing_the_serving_pod_fails_over_and_the_jar_repins(
     pinned = assert_sticky(cookie_jar)
     killed = kill_serving_pod(cookie_jar)
     record_property("recovered_after_s", killed.recovered_after)
-    print(
-        f"{killed.name} killed: answered again after {killed.recovered_after * 1000:.0f} ms by {killed.answered_by}, "
-        f"replaced after {killed.replaced_after * 1000:.0f} ms"
-    )
+    print(FailoverEvidence.of(killed).text())
 
     assert killed.name == pinned
     assert killed.new_uid != killed.old_uid, "the replacement is the same incarnation"

@@ -7,6 +7,7 @@ this protocol only, so they work unchanged on ``local``, ``existing``, ``kind`` 
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -30,6 +31,28 @@ class AppSpec:
     app drains for this long less 0.2 s after SIGTERM."""
 
 
+class ServedPods:
+    """The pod that answered the last request to one app that a client recorded: what
+    ``kill_serving_pod()`` kills when no cookie jar is given.
+
+    Each app holds its own (``app.served``); a ``StickyClient`` records into it when given
+    ``served=`` (``client_for(app)``, the fixtures and ``kill_serving_pod`` pass it).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last: str | None = None
+
+    def record(self, pod: str) -> None:
+        with self._lock:
+            self._last = pod
+
+    @property
+    def last(self) -> str | None:
+        with self._lock:
+            return self._last
+
+
 class StickyApp(Protocol):
     name: str
     url: str
@@ -42,6 +65,8 @@ class StickyApp(Protocol):
     """Headers every request to the app needs (a ``Host`` when an ingress routes by host)."""
     reached_via: str
     """How the tests reach the app, e.g. ``haproxy 127.0.0.1:41234`` or ``ingress-nginx``."""
+    served: ServedPods
+    """Which pod answered the last request recorded for this app."""
 
     def pods(self) -> list[str]:
         """Names of the pods that are ready (and routed to)."""

@@ -11,9 +11,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from http.cookiejar import CookieJar
+from typing import TYPE_CHECKING
 
 from pytest_sticky.client import DEFAULT_POD_FROM, RequestRecord, StickyClient
 from pytest_sticky.trace import distribution, format_distribution, format_trace
+
+if TYPE_CHECKING:
+    from pytest_sticky.app import ServedPods
 
 CONTROL_FALSE_NEGATIVE = 1e-6
 """Accepted chance that a well-spread proxy looks unspread by bad luck (sets request counts)."""
@@ -67,21 +71,25 @@ def assert_sticky(
     explain: Callable[[], str] | None = None,
     on_records: Callable[[str, list[RequestRecord]], None] | None = None,
     headers: Mapping[str, str] | None = None,
+    served: ServedPods | None = None,
 ) -> str:
     """Send ``requests`` requests with ``cookie_jar``; assert one pod served them all; return it.
 
     The first request fills an empty jar. The negative control then sends up to
     ``control_requests`` requests without cookies and fails unless they reach two pods or more.
+    ``served``: the app's record of the pod that served its last request (``app.served``), for a
+    later ``kill_serving_pod(app=app)`` without a jar.
     """
     if requests < 2:
         raise ValueError("assert_sticky needs at least 2 requests to show anything")
-    with StickyClient(url, cookie_jar, pod_from=pod_from, explain=explain, headers=headers) as client:
+    with StickyClient(url, cookie_jar, pod_from=pod_from, explain=explain, headers=headers, served=served) as client:
         client.get_many(requests)
     if on_records is not None:
         on_records("sticky", client.records)
     pod = check_pinned(client.records, url=url)
     if negative_control:
-        _negative_control(url, pod_from, control_requests or requests_to_reach_all(2), explain, on_records, headers)
+        limit = control_requests or requests_to_reach_all(2)
+        _negative_control(url, pod_from, limit, explain, on_records, headers, served)
     return pod
 
 
@@ -92,13 +100,14 @@ def _negative_control(
     explain: Callable[[], str] | None,
     on_records: Callable[[str, list[RequestRecord]], None] | None,
     headers: Mapping[str, str] | None,
+    served: ServedPods | None,
 ) -> None:
     seen: set[str] = set()
     # Distinct users: each request on a new connection. A proxy may derive a generated cookie from the
     # client's address and port (Envoy ring_hash with a cookie ttl): over one kept-alive connection every
     # cookie-less request would hash alike and look pinned by source IP.
     with StickyClient(
-        url, None, pod_from=pod_from, explain=explain, headers=headers, new_connection_each=True
+        url, None, pod_from=pod_from, explain=explain, headers=headers, new_connection_each=True, served=served
     ) as client:
         for _ in range(limit):
             record = client.get()
@@ -127,15 +136,16 @@ def assert_spread(
     explain: Callable[[], str] | None = None,
     on_records: Callable[[str, list[RequestRecord]], None] | None = None,
     headers: Mapping[str, str] | None = None,
+    served: ServedPods | None = None,
 ) -> dict[str, int]:
     """Without cookies, ``requests`` requests must reach every pod in ``pods``; return the counts.
 
     The default request count makes a miss by bad luck less likely than one in a million for
-    a proxy that spreads uniformly.
+    a proxy that spreads uniformly. ``served``: as for ``assert_sticky``.
     """
     count = requests or requests_to_reach_all(len(pods))
     with StickyClient(
-        url, None, pod_from=pod_from, explain=explain, headers=headers, new_connection_each=True
+        url, None, pod_from=pod_from, explain=explain, headers=headers, new_connection_each=True, served=served
     ) as client:
         client.get_many(count)
     if on_records is not None:

@@ -92,8 +92,9 @@ def tag(report: pytest.TestReport, exc: BaseException | None, *, strict: bool) -
         report.longrepr = f"{STRICT_PREFIX}: {reason}"
 
 
-def from_report(properties: list[tuple[str, Any]]) -> dict[str, str] | None:
+def from_report(properties: list[tuple[str, Any]]) -> tuple[str, str] | None:
+    """(kind, reason) when the report was tagged as not run."""
     for name, value in properties:
         if name == PROPERTY and isinstance(value, dict):
-            return {"kind": str(value["kind"]), "reason": str(value["reason"])}
+            return str(value["kind"]), str(value["reason"])
     return None

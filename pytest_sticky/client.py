@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -30,12 +29,10 @@ from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.util.retry import Retry
 
 if TYPE_CHECKING:
-    from pytest_sticky.app import StickyApp
+    from pytest_sticky.app import ServedPods, StickyApp
 
 DEFAULT_POD_FROM = "auto"
 DEFAULT_TIMEOUT_S = 5.0
-_last_served: dict[str, str] = {}
-_last_served_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -99,16 +96,6 @@ def certs() -> str:
     return certifi.where()
 
 
-def last_served(url: str) -> str | None:
-    """The pod that answered the last recorded request to ``url``'s origin."""
-    with _last_served_lock:
-        return _last_served.get(_origin(url))
-
-
-def _origin(url: str) -> str:
-    return urljoin(url, "/")
-
-
 class StickyClient:
     """Sends requests with one cookie jar (or none) and records each of them."""
 
@@ -123,13 +110,17 @@ class StickyClient:
         headers: Mapping[str, str] | None = None,
         new_connection_each: bool = False,
         verify: bool | str | None = None,
+        served: ServedPods | None = None,
     ) -> None:
         """``new_connection_each``: every request on its own TCP connection (``Connection: close``),
         as distinct users would send them; else requests share kept-alive connections, like one browser.
         ``verify``: False, a CA bundle's path, or True (the default CAs); None (default) reads
         ``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE`` once, as requests would.
+        ``served``: the app's record of the pod that served its last request (``app.served``),
+        which ``kill_serving_pod()`` without a jar reads; each answer naming a pod updates it.
         """
         self.url = url
+        self.served = served
         self.timeout = timeout
         self.explain = explain
         self._read_pod = pod_reader(pod_from)
@@ -244,9 +235,8 @@ class StickyClient:
             body=body if isinstance(body, dict) else {},
         )
         self.records.append(record)
-        if pod is not None:
-            with _last_served_lock:
-                _last_served[_origin(url)] = pod
+        if pod is not None and self.served is not None:
+            self.served.record(pod)
         return record
 
     def get_many(self, count: int, path: str = "") -> list[RequestRecord]:
@@ -254,5 +244,7 @@ class StickyClient:
 
 
 def client_for(app: StickyApp, cookie_jar: CookieJar | None = None, **kwargs: Any) -> StickyClient:
-    """A recording client for ``app``: its URL, the headers it needs (Host), its explanations."""
+    """A recording client for ``app``: its URL, the headers it needs (Host), its explanations; the
+    pods that answer are recorded in ``app.served``."""
+    kwargs.setdefault("served", app.served)
     return StickyClient(app.url, cookie_jar, headers=app.headers, explain=app.explain_unreachable, **kwargs)

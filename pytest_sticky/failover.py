@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from http.cookiejar import CookieJar
 
 from pytest_sticky.app import StickyApp
-from pytest_sticky.client import DEFAULT_POD_FROM, RequestRecord, StickyClient, client_for, last_served
+from pytest_sticky.client import DEFAULT_POD_FROM, RequestRecord, StickyClient, client_for
 from pytest_sticky.errors import StickyError
 from pytest_sticky.trace import format_trace
 
@@ -74,7 +74,7 @@ def _from_a_live_pod(app: StickyApp, pod: str, victim: str, old_uid: str) -> boo
 
 
 def _victim(client: StickyClient, cookie_jar: CookieJar | None, app: StickyApp) -> str:
-    """The pod serving ``cookie_jar`` (asked now), or without a jar the one that served the last request."""
+    """The pod serving ``cookie_jar`` (asked now), or without a jar the one ``app.served`` recorded last."""
     if cookie_jar is not None:
         probe = client.get()
         if not probe.ok:
@@ -84,11 +84,12 @@ def _victim(client: StickyClient, cookie_jar: CookieJar | None, app: StickyApp) 
             )
         assert probe.pod is not None
         return probe.pod
-    served = last_served(app.url)
+    served = app.served.last
     if served is None:
         raise StickyError(
-            "kill_serving_pod() without a cookie jar kills the pod that served the last request, "
-            "but no request to this app has been recorded yet; pass a cookie jar"
+            f"kill_serving_pod() without a cookie jar kills the pod that served the last request to {app.name}, "
+            "but none has been recorded in app.served: pass a cookie jar, or send the requests through the "
+            "fixtures, client_for(app), or with served=app.served (assert_sticky, assert_spread, StickyClient)"
         )
     return served
 
@@ -114,8 +115,9 @@ def kill_serving_pod(
     pod_from: str = DEFAULT_POD_FROM,
     on_records: Callable[[str, list[RequestRecord]], None] | None = None,
 ) -> KilledPod:
-    """Delete the pod serving ``cookie_jar`` (or the last request to ``app``), wait for its
-    replacement, and measure from the client's side how long until the app answered again."""
+    """Delete the pod serving ``cookie_jar`` (without a jar: the pod that served the last request
+    recorded in ``app.served``), wait for its replacement, and measure from the client's side how
+    long until the app answered again."""
     client = client_for(app, cookie_jar, pod_from=pod_from)
     with client:
         victim = _victim(client, cookie_jar, app)

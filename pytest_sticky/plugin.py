@@ -18,16 +18,18 @@ if TYPE_CHECKING:
 
     from pytest_sticky.app import StickyApp, StickyCluster
     from pytest_sticky.client import RequestRecord
+    from pytest_sticky.evidence import FailoverEvidence
     from pytest_sticky.failover import KilledPod
+    from pytest_sticky.load.evidence import LoadEvidence
     from pytest_sticky.load.result import LoadResult
 
 T = TypeVar("T")
 CONFIG_KEY = pytest.StashKey["options.StickyConfig"]()
 RECORDS_KEY = pytest.StashKey[list[tuple[str, "list[RequestRecord]"]]]()
 APPS_KEY = pytest.StashKey[list["StickyApp"]]()
-FAILOVERS_KEY = pytest.StashKey[list[dict[str, Any]]]()
+FAILOVERS_KEY = pytest.StashKey[list["FailoverEvidence"]]()
 PROGRESS_KEY = pytest.StashKey["progress.TerminalProgress"]()
-LOADS_KEY = pytest.StashKey[list[dict[str, Any]]]()
+LOADS_KEY = pytest.StashKey[list["LoadEvidence"]]()
 
 MARKERS = {
     "sticky_cluster": (
@@ -117,22 +119,18 @@ def _attach_evidence(item: pytest.Item, report: pytest.TestReport) -> None:
     loads = item.stash.get(LOADS_KEY, [])
     if not traces and not loads:
         return
-    from pytest_sticky.evidence import PROPERTY, condense
+    from pytest_sticky.evidence import TestEvidence, to_report
 
     apps = item.stash.get(APPS_KEY, [])
-    names = [app.cookie_name for app in apps if app.cookie_name]
-    failovers: list[dict[str, Any]] = item.stash.get(FAILOVERS_KEY, [])
-    evidence = condense(traces, failovers, names)
-    evidence["reached_via"] = sorted({app.reached_via for app in apps})
-    if loads:
-        evidence["loads"] = loads
-        evidence["requests"] += sum(load["requests"] for load in loads)
-        merged = dict(evidence["distribution"])
-        for load in loads:
-            for pod, n in load["pods"].items():
-                merged[pod] = merged.get(pod, 0) + n
-        evidence["distribution"] = dict(sorted(merged.items()))
-    report.user_properties.append((PROPERTY, evidence))
+    failovers: list[FailoverEvidence] = item.stash.get(FAILOVERS_KEY, [])
+    evidence = TestEvidence.collect(
+        traces,
+        failovers,
+        cookie_names=[app.cookie_name for app in apps if app.cookie_name],
+        reached_via=[app.reached_via for app in apps],
+        loads=loads,
+    )
+    report.user_properties.append(to_report(evidence))
 
 
 # -- fixtures ------------------------------------------------------------------------------------
@@ -253,6 +251,7 @@ def assert_sticky_fixture(request: pytest.FixtureRequest, sticky_app: StickyApp)
 
             missing(no_cookie_affinity(target, "assert_sticky"))
         kw.setdefault("headers", target.headers)  # a Host header when an ingress or router routes by host
+        kw.setdefault("served", target.served)  # for kill_serving_pod() without a jar
         return assert_sticky(
             cookie_jar,
             url=target.url,
@@ -274,6 +273,7 @@ def assert_spread_fixture(request: pytest.FixtureRequest, sticky_app: StickyApp)
         target = app or sticky_app
         _watch(request.node, target)
         kw.setdefault("headers", target.headers)
+        kw.setdefault("served", target.served)
         return assert_spread(
             url=target.url,
             pods=target.pods(),
@@ -292,6 +292,7 @@ def kill_serving_pod_fixture(
 ) -> Callable[..., KilledPod]:
     """``kill_serving_pod(cookie_jar=None, app=sticky_app)``: bound to ``sticky_app``; the pod
     gets ``--sticky-grace-period`` seconds between SIGTERM and SIGKILL."""
+    from pytest_sticky.evidence import FailoverEvidence
     from pytest_sticky.failover import kill_serving_pod
 
     def bound(cookie_jar: RequestsCookieJar | None = None, *, app: StickyApp | None = None, **kw: Any) -> KilledPod:
@@ -299,15 +300,7 @@ def kill_serving_pod_fixture(
         _watch(request.node, target)
         kw.setdefault("grace_period", sticky_config.grace_period)
         killed = kill_serving_pod(cookie_jar, app=target, on_records=_recorder(request.node), **kw)
-        request.node.stash.setdefault(FAILOVERS_KEY, []).append(
-            {
-                "pod": killed.name,
-                "recovered_after_s": round(killed.recovered_after, 4),
-                "replaced_after_s": round(killed.replaced_after, 4),
-                "answered_by": killed.answered_by,
-                "cookie_changed": killed.cookie_before != killed.cookie_after,
-            }
-        )
+        request.node.stash.setdefault(FAILOVERS_KEY, []).append(FailoverEvidence.of(killed))
         return killed
 
     return bound

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pytest_sticky.options import StickyConfig
+
+if TYPE_CHECKING:
+    from pytest_sticky.evidence import NotRunEntry, TestResult
 
 
 class EvidenceCollector:
@@ -16,8 +19,8 @@ class EvidenceCollector:
     def __init__(self, config: pytest.Config, sticky: StickyConfig) -> None:
         self.config = config
         self.sticky = sticky
-        self.results: dict[str, dict[str, Any]] = {}
-        self.not_run: dict[str, dict[str, str]] = {}
+        self.results: dict[str, TestResult] = {}
+        self.not_run: dict[str, NotRunEntry] = {}
         """Tests that could not run (a missing capability, another cluster type): kind and reason."""
         self.is_worker = hasattr(config, "workerinput")
 
@@ -25,17 +28,17 @@ class EvidenceCollector:
         if not report.user_properties:
             return
         from pytest_sticky import capabilities
+        from pytest_sticky.evidence import NotRunEntry, TestResult, from_report
 
         not_run = capabilities.from_report(report.user_properties)
         if not_run is not None:
-            self.not_run[report.nodeid] = {**not_run, "outcome": report.outcome}
+            kind, reason = not_run
+            self.not_run[report.nodeid] = NotRunEntry(kind, reason, report.outcome)
         if report.when != "call":
             return
-        from pytest_sticky.evidence import from_report
-
         evidence = from_report(report.user_properties)
         if evidence is not None:
-            self.results[report.nodeid] = {**evidence, "outcome": report.outcome}
+            self.results[report.nodeid] = TestResult(evidence, report.outcome)
 
     def header(self) -> str:
         from pytest_sticky.environment import describe
@@ -59,18 +62,10 @@ class EvidenceCollector:
     def pytest_sessionfinish(self) -> None:
         if self.is_worker or (not self.results and not self.not_run and not self.sticky.report):
             return
-        from pytest_sticky.report_files import append_github_summary, document, write
+        from pytest_sticky.report_files import Document, Environment, append_github_summary, write
 
-        doc = document(
-            {
-                "header": self.header(),
-                "cluster": self.sticky.cluster,
-                "replicas": self.sticky.replicas,
-                "strict": self.sticky.strict,
-            },
-            self.results,
-            self.not_run,
-        )
+        environment = Environment(self.header(), self.sticky.cluster, self.sticky.replicas, self.sticky.strict)
+        doc = Document(environment, self.results, self.not_run)
         if self.sticky.report:
             write(Path(self.sticky.report), doc)
         if self.results or self.not_run:

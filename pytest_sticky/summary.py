@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pytest_sticky.evidence import NotRunEntry, TestResult
 
 BAR_WIDTH = 30
 
@@ -20,53 +23,49 @@ def bars(distribution: dict[str, int], width: int = BAR_WIDTH, indent: str = "  
     ]
 
 
-def render(header: str, results: dict[str, dict[str, Any]], *, verbose: int) -> list[str]:
+def render(header: str, results: dict[str, TestResult], *, verbose: int) -> list[str]:
     """Lines of the summary; ``verbose`` < 0 gives one line, > 0 the per-trace detail."""
-    tests = {nodeid: ev for nodeid, ev in results.items() if ev.get("requests")}
-    total = sum(ev["requests"] for ev in tests.values())
-    failovers = [f for ev in tests.values() for f in ev["failovers"]]
+    tests = {nodeid: result for nodeid, result in results.items() if result.evidence.requests}
+    total = sum(result.evidence.requests for result in tests.values())
+    failovers = [f for result in tests.values() for f in result.evidence.failovers]
     line = f"{total} requests in {len(tests)} tests"
     if failovers:
-        recovered = sorted(f["recovered_after_s"] for f in failovers)
+        recovered = sorted(f.recovered_after_s for f in failovers)
         line += f"; {len(failovers)} failovers, recovered after {recovered[len(recovered) // 2] * 1000:.0f} ms (median)"
     if verbose < 0:
         return [f"pytest-sticky: {line}"]
     lines = [header, line]
-    for nodeid, ev in tests.items():
-        lines.append("")
-        outcome = ev.get("outcome", "")
-        lines.append(f"{nodeid}  [{outcome}]  {ev['requests']} requests")
-        for via in ev.get("reached_via", []):
-            lines.append(f"    reached via {via}")
-        for name, header_value in ev["cookies"].items():
-            lines.append(f"    affinity cookie {name}: {header_value}")
-        for f in ev["failovers"]:
-            lines.append(
-                f"    failover: {f['pod']} killed, answered again after {f['recovered_after_s'] * 1000:.0f} ms "
-                f"by {f['answered_by']}, replaced after {f['replaced_after_s'] * 1000:.0f} ms"
-            )
-        for load in ev.get("loads", []):
-            from pytest_sticky.load.evidence import summary_lines
-
-            lines.extend(summary_lines(load))
-        if verbose > 0:
-            for trace in ev["traces"]:
-                lines.append(f"  {trace['label']}: {trace['requests']} requests, {trace['failed']} failed")
-                lines.extend(bars(trace["distribution"], indent="    "))
-        else:
-            lines.extend(bars(ev["distribution"]))
+    for nodeid, result in tests.items():
+        lines += ["", *block_of(nodeid, result, verbose=verbose)]
     return lines
 
 
-def not_run_counts(not_run: dict[str, dict[str, str]]) -> dict[str, int]:
+def block_of(nodeid: str, result: TestResult, *, verbose: int) -> list[str]:
+    """One test's lines: its outcome, how the app was reached, cookies, failovers, loads, bars."""
+    ev = result.evidence
+    lines = [f"{nodeid}  [{result.outcome}]  {ev.requests} requests"]
+    lines += [f"    reached via {via}" for via in ev.reached_via]
+    lines += [f"    affinity cookie {name}: {header_value}" for name, header_value in ev.cookies.items()]
+    lines += [f"    failover: {f.text()}" for f in ev.failovers]
+    for load in ev.loads:
+        lines += load.summary_lines()
+    if verbose > 0:
+        for trace in ev.traces:
+            lines += [f"  {trace.headline()}", *bars(trace.distribution, indent="    ")]
+    else:
+        lines += bars(ev.distribution)
+    return lines
+
+
+def not_run_counts(not_run: dict[str, NotRunEntry]) -> dict[str, int]:
     """How many tests did not run, per kind (``missing capability``, ``another cluster type``)."""
     counts: dict[str, int] = {}
     for entry in not_run.values():
-        counts[entry["kind"]] = counts.get(entry["kind"], 0) + 1
+        counts[entry.kind] = counts.get(entry.kind, 0) + 1
     return counts
 
 
-def render_not_run(not_run: dict[str, dict[str, str]], *, strict: bool, verbose: int) -> list[str]:
+def render_not_run(not_run: dict[str, NotRunEntry], *, strict: bool, verbose: int) -> list[str]:
     """The tests that could not run: counted always, listed with their reasons unless ``-q``."""
     from pytest_sticky.capabilities import MISSING, OTHER_CLUSTER
 
@@ -87,6 +86,6 @@ def render_not_run(not_run: dict[str, dict[str, str]], *, strict: bool, verbose:
     lines = ["", line]
     for kind in (MISSING, OTHER_CLUSTER):
         for nodeid, entry in not_run.items():
-            if entry["kind"] == kind:
-                lines.append(f"  {kind}: {nodeid}: {entry['reason']}")
+            if entry.kind == kind:
+                lines.append(f"  {kind}: {nodeid}: {entry.reason}")
     return lines

@@ -25,9 +25,11 @@ import pytest
 from requests.cookies import RequestsCookieJar
 
 from pytest_sticky import failover
-from pytest_sticky.app import AppSpec
+from pytest_sticky.app import AppSpec, ServedPods
+from pytest_sticky.assertions import assert_sticky
 from pytest_sticky.behaviours import BEHAVIOURS
-from pytest_sticky.client import client_for
+from pytest_sticky.client import StickyClient, client_for
+from pytest_sticky.errors import StickyError
 from pytest_sticky.failover import kill_serving_pod
 from pytest_sticky.local.cluster import LocalCluster
 from pytest_sticky.processes import descendants
@@ -132,6 +134,7 @@ class SlowDeleteApp:
         self.state = state
         self.clock = clock
         self.delete_takes = delete_takes
+        self.served = ServedPods()
 
     def pods(self) -> list[str]:
         return [self.state["pod"]]
@@ -167,6 +170,41 @@ def test_the_failover_clock_starts_before_the_deletion_is_sent(
     # waited at least those 5 s
     assert killed.recovered_after >= 5.0, killed.recovered_after
     assert killed.recovered_after < 5.5, killed.recovered_after
+
+
+# -- without a jar: the pod that served the app's last request ---------------------------------------
+
+
+def test_without_a_jar_the_pod_that_last_answered_this_app_is_killed(pod_server: tuple[str, dict[str, str]]) -> None:
+    url, state = pod_server
+    app = SlowDeleteApp(url, state, FakeClock(), delete_takes=0.0)
+    with StickyClient(url) as unrecorded:  # no served=: the app's record stays empty
+        assert unrecorded.get().pod == "victim-0"
+    assert app.served.last is None
+    assert_sticky(RequestsCookieJar(), url=url, requests=2, negative_control=False, served=app.served)
+    assert app.served.last == "victim-0"
+    killed = kill_serving_pod(app=app)  # type: ignore[arg-type]
+    assert (killed.name, killed.answered_by) == ("victim-0", "other-0")
+    assert app.served.last == "other-0", "the failover's own requests are recorded too"
+
+
+def test_each_app_keeps_its_own_record_of_the_pod_that_served_it(pod_server: tuple[str, dict[str, str]]) -> None:
+    """Two apps behind one origin (an ingress that routes by Host): a request to one is no
+    request to the other, and a kill without a jar says what to pass."""
+    url, state = pod_server
+    first = SlowDeleteApp(url, state, FakeClock(), delete_takes=0.0)
+    second = SlowDeleteApp(url, state, FakeClock(), delete_takes=0.0)
+    with client_for(first) as client:  # type: ignore[arg-type]
+        assert client.get().pod == "victim-0"
+    assert (first.served.last, second.served.last) == ("victim-0", None)
+    with pytest.raises(StickyError) as raised:
+        kill_serving_pod(app=second)  # type: ignore[arg-type]
+    assert str(raised.value) == (
+        "kill_serving_pod() without a cookie jar kills the pod that served the last request to hello, but none "
+        "has been recorded in app.served: pass a cookie jar, or send the requests through the fixtures, "
+        "client_for(app), or with served=app.served (assert_sticky, assert_spread, StickyClient)"
+    )
+    assert state["pod"] == "victim-0", "nothing was deleted"
 
 
 # -- --sticky-grace-period on the local cluster ------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Fixture scopes, and the Redis fixture's skip when redis-server is missing."""
+"""Fixture scopes, the Redis fixture's skip when redis-server is missing, and the app's record of the
+pod that served it last (``kill_serving_pod()`` without a jar)."""
 
 from __future__ import annotations
 
@@ -75,3 +76,33 @@ def test_redis_fixture_skips_saying_how_to_install_redis(
             "SKIPPED *redis-server is not on PATH*apt-get install redis-server*",
         ]
     )
+
+
+KILL_WITHOUT_A_JAR = """
+from requests.cookies import RequestsCookieJar
+
+from pytest_sticky import assert_sticky as standalone_assert_sticky
+
+
+def test_the_fixtures_record_the_pod_that_served_last(assert_sticky, kill_serving_pod, cookie_jar):
+    pinned = assert_sticky(cookie_jar, requests=3, negative_control=False)
+    assert kill_serving_pod().name == pinned
+
+
+def test_the_standalone_helper_records_into_the_app_given(sticky_app, kill_serving_pod):
+    jar = RequestsCookieJar()
+    pinned = standalone_assert_sticky(
+        jar, url=sticky_app.url, requests=3, negative_control=False, served=sticky_app.served
+    )
+    assert kill_serving_pod().name == pinned
+"""
+
+
+def test_kill_serving_pod_without_a_jar_kills_the_pod_that_served_the_apps_last_request(
+    pytester: pytest.Pytester,
+) -> None:
+    if not (find_tool("haproxy") or find_tool("caddy")):
+        pytest.skip("needs HAProxy or Caddy for the local cluster: ./install.sh, or pip install 'pytest-sticky[local]'")
+    pytester.makepyfile(KILL_WITHOUT_A_JAR)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--sticky-replicas=2", timeout=120)
+    result.assert_outcomes(passed=2)

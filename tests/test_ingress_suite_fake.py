@@ -24,6 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from pytest_sticky.app import ServedPods
 from pytest_sticky.kube import manifests
 from pytest_sticky.kube.ingress import IngressRoute, identified
 
@@ -79,6 +80,7 @@ class FakeApp:
     def __init__(self, name, url, host, behaviour, cookie_name, reached_via):
         self.name, self.url, self.headers = name, url, {{"Host": host}}
         self.behaviour, self.cookie_name, self.reached_via = behaviour, cookie_name, reached_via
+        self.served = ServedPods()
 
     def explain_unreachable(self):
         return ""

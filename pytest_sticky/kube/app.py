@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pytest_sticky.app import Store
+from pytest_sticky.app import ServedPods, Store
 from pytest_sticky.behaviours import AffinityBehaviour
 from pytest_sticky.errors import SetupError
 from pytest_sticky.exposures.base import Exposed
@@ -40,6 +40,7 @@ class KubeApp:
         self.behaviour = behaviour
         self.cookie_name = cookie_name
         self.reached_via = reached_via
+        self.served = ServedPods()
         self.replicas = replicas
         self.selector = f"app.kubernetes.io/name={name}"
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pytest_sticky.app import AppSpec, Store
+from pytest_sticky.app import AppSpec, ServedPods, Store
 from pytest_sticky.behaviours import BEHAVIOURS, AffinityBehaviour
 from pytest_sticky.errors import MissingTool, SetupError
 from pytest_sticky.fixture_files import demo_app_script
@@ -37,6 +37,7 @@ class LocalApp:
         self.cookie_name: str | None = proxy.cookie_name
         self.behaviour: AffinityBehaviour = BEHAVIOURS[proxy.kind]
         self.reached_via = f"{proxy.kind} on {proxy.url}"
+        self.served = ServedPods()
 
     def _set_of(self, pod: str) -> LocalStatefulSet:
         for replica_set in self._sets:
