@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -84,18 +85,33 @@ def choose_proxy(requested: str) -> tuple[str, str]:
     raise MissingTool(f"--sticky-local-proxy={requested}: {requested} is not on PATH; {HOW_TO_GET[requested]}")
 
 
-def make_proxy(kind: str, binary: str, *, name: str, workdir: Path, ready_timeout: float) -> LocalProxy:
-    if kind in ENVOY_PROXIES:
-        from pytest_sticky.gateway.route import single_rule
-        from pytest_sticky.local.envoy import Envoy
+def _envoy(kind: str, binary: str, *, name: str, workdir: Path, ready_timeout: float) -> LocalProxy:
+    from pytest_sticky.gateway.route import single_rule
+    from pytest_sticky.local.envoy import Envoy
 
-        return Envoy(
-            binary, kind=kind, route=single_rule(name, 1), name=name, workdir=workdir, ready_timeout=ready_timeout
-        )
-    if kind == "haproxy":
-        from pytest_sticky.local.haproxy import HAProxy
+    return Envoy(binary, kind=kind, route=single_rule(name, 1), name=name, workdir=workdir, ready_timeout=ready_timeout)
 
-        return HAProxy(binary, name=name, workdir=workdir, ready_timeout=ready_timeout)
+
+def _haproxy(kind: str, binary: str, *, name: str, workdir: Path, ready_timeout: float) -> LocalProxy:
+    from pytest_sticky.local.haproxy import HAProxy
+
+    return HAProxy(binary, name=name, workdir=workdir, ready_timeout=ready_timeout)
+
+
+def _caddy(kind: str, binary: str, *, name: str, workdir: Path, ready_timeout: float) -> LocalProxy:
     from pytest_sticky.local.caddy import Caddy
 
     return Caddy(binary, name=name, workdir=workdir, ready_timeout=ready_timeout)
+
+
+FACTORIES: dict[str, Callable[..., LocalProxy]] = {
+    "haproxy": _haproxy,
+    "caddy": _caddy,
+    "envoy": _envoy,
+    "envoy-ring-hash": _envoy,
+}
+"""``--sticky-local-proxy`` value -> the function that starts that proxy (its module imported then)."""
+
+
+def make_proxy(kind: str, binary: str, *, name: str, workdir: Path, ready_timeout: float) -> LocalProxy:
+    return FACTORIES[kind](kind, binary, name=name, workdir=workdir, ready_timeout=ready_timeout)
