@@ -178,19 +178,13 @@ class LocalCluster:
                 f"routes with several rules and sessionPersistence need --sticky-local-proxy=envoy or envoy-ring-hash "
                 f"(this run uses {kind}); {HOW_TO_GET['envoy']}"
             )
-        from pytest_sticky.local.envoy import Envoy, find_envoy
+        from pytest_sticky.local.envoy import find_envoy
+        from pytest_sticky.local.proxy import route_envoy
 
         binary = self.proxy_binary if self.proxy_kind in ENVOY_PROXIES else find_envoy()
         if binary is None:
             raise MissingTool(f"{kind} is not installed: {HOW_TO_GET['envoy']}")
-        envoy = Envoy(
-            binary,
-            kind=kind,
-            route=route,
-            name=route.name,
-            workdir=self.workdir,
-            ready_timeout=self.ready_timeout,
-        )
+        envoy = route_envoy(kind, binary, route, workdir=self.workdir, ready_timeout=self.ready_timeout)
         sets: list[LocalStatefulSet] = []
         try:
             for backend in route.backends:

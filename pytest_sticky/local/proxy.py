@@ -6,11 +6,15 @@ import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from pytest_sticky.errors import MissingTool
 from pytest_sticky.local.replicas import Endpoint
 from pytest_sticky.processes import ChildProcess
+
+if TYPE_CHECKING:
+    from pytest_sticky.gateway.route import Route
+    from pytest_sticky.local.envoy import Envoy
 
 PROXIES = ("haproxy", "caddy")
 """What ``auto`` tries, in order."""
@@ -85,11 +89,17 @@ def choose_proxy(requested: str) -> tuple[str, str]:
     raise MissingTool(f"--sticky-local-proxy={requested}: {requested} is not on PATH; {HOW_TO_GET[requested]}")
 
 
-def _envoy(kind: str, binary: str, *, name: str, workdir: Path, ready_timeout: float) -> LocalProxy:
-    from pytest_sticky.gateway.route import single_rule
+def route_envoy(kind: str, binary: str, route: Route, *, workdir: Path, ready_timeout: float) -> Envoy:
+    """Envoy (``kind``: ``envoy`` or ``envoy-ring-hash``) configured for ``route``."""
     from pytest_sticky.local.envoy import Envoy
 
-    return Envoy(binary, kind=kind, route=single_rule(name, 1), name=name, workdir=workdir, ready_timeout=ready_timeout)
+    return Envoy(binary, kind=kind, route=route, name=route.name, workdir=workdir, ready_timeout=ready_timeout)
+
+
+def _envoy(kind: str, binary: str, *, name: str, workdir: Path, ready_timeout: float) -> LocalProxy:
+    from pytest_sticky.gateway.route import single_rule
+
+    return route_envoy(kind, binary, single_rule(name, 1), workdir=workdir, ready_timeout=ready_timeout)
 
 
 def _haproxy(kind: str, binary: str, *, name: str, workdir: Path, ready_timeout: float) -> LocalProxy:
