@@ -296,16 +296,24 @@ def test_the_webhook_probe_tells_a_failed_webhook_call_from_an_answer(
         api.create_validating_webhook_configuration(
             webhook_configuration(name, scratch_namespace, closed_port(), webhook.ca_bundle)
         )
-        failure = ingress_nginx.probe_webhook(admin, scratch_namespace)
-        assert failure is not None and "failed calling webhook" in failure, failure
+        from pytest_sticky.waiting import wait_until
+
+        # The API server learns of webhook configurations through an informer: the new one is
+        # called from its next sync on (seen once, in a second run in a row, admitted at once).
+        failure = wait_until(
+            lambda: ingress_nginx.probe_webhook(admin, scratch_namespace),
+            what="the API server to call the new webhook",
+            timeout=30,
+            interval=0.2,
+            state=lambda: "the dry-run Ingress was still admitted without calling it",
+        )
+        assert "failed calling webhook" in failure, failure
         api.patch_validating_webhook_configuration(
             name, webhook_configuration(name, scratch_namespace, webhook.port, webhook.ca_bundle)
         )
 
         def answered() -> bool:
             return ingress_nginx.probe_webhook(admin, scratch_namespace) is None
-
-        from pytest_sticky.waiting import wait_until
 
         wait_until(answered, what="the patched webhook to be used", timeout=30, interval=0.2)
         assert webhook.calls >= 1, "the API server called the webhook, which denied the request"
