@@ -166,9 +166,13 @@ def descendants(pid: int) -> list[int]:
     todo = [pid]
     while todo:
         current = todo.pop()
-        for task in Path(f"/proc/{current}/task").glob("*"):
+        try:
+            tasks = os.listdir(f"/proc/{current}/task")
+        except OSError:  # it ended while we looked (its /proc entry went between two reads)
+            continue
+        for task in tasks:
             try:
-                children = (task / "children").read_text().split()
+                children = Path(f"/proc/{current}/task/{task}/children").read_text().split()
             except OSError:
                 continue
             for child in map(int, children):

@@ -7,9 +7,13 @@ right after the action.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from pytest_sticky.processes import ChildProcess
 
@@ -44,3 +48,36 @@ def test_a_failed_start_raises_in_the_asking_thread(tmp_path: Path) -> None:
     thread.start()
     thread.join(timeout=10)
     assert [type(e) for e in errors] == [FileNotFoundError]
+
+
+def test_descendants_skips_a_process_that_ends_while_the_tree_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """/proc/<pid>/task can vanish between listing a parent's children and reading theirs (seen
+    once in the suite benchmark): that process has no descendants left, and the walk goes on."""
+    from pytest_sticky import processes
+
+    tree: dict[str, list[str] | None] = {
+        "/proc/100/task": ["100"],
+        "/proc/200/task": None,
+        "/proc/300/task": ["300"],
+        "/proc/400/task": [],
+    }
+    children = {"/proc/100/task/100/children": "200 300", "/proc/300/task/300/children": "400"}
+
+    real_listdir = os.listdir
+
+    def listdir(path: str) -> list[str]:
+        if path not in tree:  # anything else that lists a directory meanwhile
+            return real_listdir(path)
+        listing = tree[path]
+        if listing is None:
+            raise FileNotFoundError(path)
+        return listing
+
+    def read_text(self: Any, *args: Any, **kwargs: Any) -> str:
+        if str(self) in children:
+            return children[str(self)]
+        raise FileNotFoundError(str(self))
+
+    monkeypatch.setattr("pytest_sticky.processes.os.listdir", listdir)
+    monkeypatch.setattr("pytest_sticky.processes.Path.read_text", read_text)
+    assert sorted(processes.descendants(100)) == [200, 300, 400]
