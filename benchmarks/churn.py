@@ -21,11 +21,14 @@ ROLLOUT_RATE = 100.0
 LOAD_LIMITS = (
     "Both send to the same proxy URL (GET /) over 50 kept-alive connections; wrk with 2 threads "
     "and no cookie, sticky_load as 50 browsers (50 aiohttp sessions, one connection and one "
-    "cookie jar each) in one event loop (uvloop), recording every request (time, pod, status, cookie, "
+    "cookie jar each) split over one event loop (uvloop) per core, like wrk's threads: this "
+    "process and a worker process here, recording every request (time, pod, status, cookie, "
     "body). Both are bounded by the three single-process Python replicas behind the proxy and, "
     "on 2 cores, by sharing the CPU with them and the proxy: wrk's C needs a few percent of a "
     "core; the Python client's per-request cost (aiohttp's parser and cookie jar, the JSON body, "
-    "the record) takes a core's worth at these rates and leaves less to the replicas."
+    "the record) takes about a core at these rates and leaves less to the replicas. One event "
+    "loop alone (processes=1, measured in the same rounds) is bounded by its turn-around, not "
+    "its CPU: it stays near 0.6 of a core with 50 or 100 browsers while the machine idles a fifth."
 )
 ROLLOUT_LIMITS = (
     "20 browsers at 100 requests/s during a rolling restart of 3 local replicas (highest ordinal "
@@ -40,6 +43,7 @@ class ChurnResults:
     proxy: str
     load_rps: list[float] = field(default_factory=list)
     wrk_rps: list[float] = field(default_factory=list)
+    one_loop_rps: list[float] = field(default_factory=list)
     failed: list[float] = field(default_factory=list)
     lost_memory: list[float] = field(default_factory=list)
     lost_redis: list[float] = field(default_factory=list)
@@ -47,6 +51,9 @@ class ChurnResults:
 
     def ratio(self) -> Summary:
         return Summary.of(ratios(self.load_rps, self.wrk_rps))
+
+    def one_loop_ratio(self) -> Summary:
+        return Summary.of(ratios(self.one_loop_rps, self.wrk_rps))
 
     def to_json(self) -> dict[str, Any]:
         def series(values: list[float]) -> dict[str, Any]:
@@ -58,6 +65,8 @@ class ChurnResults:
             "seconds": SECONDS,
             "load_rps": series(self.load_rps),
             "wrk_rps": series(self.wrk_rps),
+            "one_loop_rps": series(self.one_loop_rps),
+            "one_loop_vs_wrk_ratio": {**self.one_loop_ratio().to_json(2)} if self.one_loop_rps else {},
             "rollout_failed_requests": series(self.failed),
             "rollout_sessions_lost_memory": series(self.lost_memory),
             "rollout_sessions_lost_redis": series(self.lost_redis),
@@ -79,13 +88,17 @@ def measure_load(*, proxy: str, rounds: int, out: ChurnResults) -> None:
                 raise RuntimeError(f"sticky_load saw {result.failed} failed requests at full speed")
             out.load_rps.append(result.rps)
 
+        def one_loop() -> None:
+            result = sticky_load(app, browsers=CONNECTIONS, rate=None, duration=SECONDS, path="/", processes=1)
+            out.one_loop_rps.append(result.rps)
+
         def wrk() -> None:
             out.wrk_rps.append(wrk_rate(app.url, "", threads=2, connections=CONNECTIONS, seconds=round(SECONDS)))
 
         sticky_load(app, browsers=CONNECTIONS, rate=None, duration=SECONDS / 2, path="/")  # warm-up, not counted
-        # one round = one of each, back to back: the ratio compares the same moment of the machine
-        for _ in range(rounds):
-            alternate(1, [load, wrk])
+        # one round = one of each, back to back (the order rotating): the ratios compare the same
+        # moment of the machine
+        alternate(rounds, [load, one_loop, wrk])
     finally:
         cluster.close()
 
@@ -128,6 +141,12 @@ def rows(r: ChurnResults) -> list[Any]:
                 r.ratio(),
                 key="load_vs_wrk_ratio",
                 goal=Goal(">=", 0.35),
+                digits=2,
+            ),
+            Row(
+                "the same with one event loop (processes=1, the client before 2026-12-02), same rounds (info)",
+                "x",
+                r.one_loop_ratio(),
                 digits=2,
             ),
         ]

@@ -23,7 +23,9 @@ from pytest_sticky.load.spec import LoadSpec
 
 
 class Browsers:
-    """``spec.browsers`` browsers sending to ``url + spec.path`` until ``stop()``."""
+    """Browsers ``ids`` (default: all ``spec.browsers``) sending to ``url + spec.path`` until
+    ``stop()``, in this process's event loop. ``spec.rate`` is the rate of all browsers together,
+    wherever the others run (``load.processes``)."""
 
     def __init__(
         self,
@@ -33,7 +35,9 @@ class Browsers:
         cookie_name: str | None,
         headers: Mapping[str, str] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        ids: range | None = None,
     ) -> None:
+        self.ids = range(spec.browsers) if ids is None else ids
         self.target = urljoin(url, spec.path)
         self.spec = spec
         self.cookie_name = cookie_name
@@ -46,7 +50,7 @@ class Browsers:
         self._stopping = asyncio.Event()
 
     async def all_answered(self) -> None:
-        """Return once every browser has had one successful answer (it is pinned)."""
+        """Return once each of these browsers has had one successful answer (it is pinned)."""
         await self._all_answered.wait()
 
     def answered(self) -> int:
@@ -55,6 +59,9 @@ class Browsers:
     def stop(self) -> None:
         self._stopping.set()
 
+    def on_answered(self, browser: int) -> None:
+        """Called once per browser, at its first successful answer (a worker process reports it)."""
+
     async def run(self, t0: float) -> None:
         self.t0 = t0
         # One task that ends at stop(), which every pacing pause waits on with asyncio.wait: unlike
@@ -62,7 +69,7 @@ class Browsers:
         # CancelledError when the timeout and the event come in the same loop iteration).
         stopped: asyncio.Future[bool] = asyncio.ensure_future(self._stopping.wait())
         try:
-            await asyncio.gather(*(self._browse(i, stopped) for i in range(self.spec.browsers)))
+            await asyncio.gather(*(self._browse(i, stopped) for i in self.ids))
         finally:
             stopped.cancel()
 
@@ -90,7 +97,8 @@ class Browsers:
                 self.hits.append(hit)
                 if hit.ok and browser not in self._answered:
                     self._answered.add(browser)
-                    if len(self._answered) == spec.browsers:
+                    self.on_answered(browser)
+                    if len(self._answered) == len(self.ids):
                         self._all_answered.set()
 
     async def _request(

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pytest_sticky.errors import StickyError
 from pytest_sticky.load.actions import Action
-from pytest_sticky.load.browsers import Browsers
+from pytest_sticky.load.crowd import Crowd
+from pytest_sticky.load.eventloop import in_own_loop
 from pytest_sticky.load.failure import LoadBudgetError, check_budget
 from pytest_sticky.load.result import LoadResult, Mark
 from pytest_sticky.load.spec import LoadSpec
@@ -29,6 +29,7 @@ def sticky_load(
     settle: float = 0.5,
     path: str = "/session",
     timeout: float = 5.0,
+    processes: int | None = None,
     action: Action | None = None,
     cookie_name: str | None = None,
     headers: Mapping[str, str] | None = None,
@@ -39,22 +40,26 @@ def sticky_load(
     """Run ``browsers`` concurrent browsers against ``app`` (or ``url``) at ``rate`` requests/s in
     total, for at most ``duration`` seconds; once every browser is pinned, run ``action`` (then
     keep loading ``settle`` seconds). Every request is recorded; the result says per browser its
-    errors, re-pins and session continuity. With ``max_failed`` / ``max_sessions_lost`` a run
-    that loses more fails (LoadBudgetError) with the timeline and the per-browser trace."""
+    errors, re-pins and session continuity. Above 1,000 requests/s (or with ``rate=None``) the
+    browsers are split over ``processes`` event loops (default: one per core, at most 4), this
+    process and worker processes, as wrk splits its connections over threads. With ``max_failed`` /
+    ``max_sessions_lost`` a run that loses more fails (LoadBudgetError) with the timeline and the per-browser trace."""
     __tracebackhide__ = True
-    spec = LoadSpec(browsers=browsers, rate=rate, duration=duration, settle=settle, path=path, timeout=timeout)
+    spec = LoadSpec(
+        browsers=browsers, rate=rate, duration=duration, settle=settle, path=path, timeout=timeout, processes=processes
+    )
     if app is None and url is None:
         raise StickyError("sticky_load: give an app (the sticky_app fixture) or a url")
     if action is not None and app is None:
         raise StickyError(f"sticky_load: the action {action.name!r} needs an app to act on, not only a url")
     target = url or app.url
-    crowd = Browsers(
+    crowd = Crowd(
         target,
         spec,
         cookie_name=cookie_name if cookie_name is not None else getattr(app, "cookie_name", None),
         headers=headers if headers is not None else getattr(app, "headers", None),
     )
-    result = _in_own_loop(lambda: _drive(crowd, spec, app, action))
+    result = in_own_loop(lambda: _drive(crowd, spec, app, action))
     if on_result is not None:
         on_result(result)
     if result.action_error:
@@ -63,40 +68,15 @@ def sticky_load(
     return result
 
 
-def _run(coro: Coroutine[Any, Any, LoadResult]) -> LoadResult:
-    """Run ``coro`` on uvloop where it is installed (a dependency on Linux and macOS: it cut the
-    client's cost per request by about a tenth here), else on asyncio's own loop."""
+async def _drive(crowd: Crowd, spec: LoadSpec, app: Any, action: Action | None) -> LoadResult:
     try:
-        import uvloop
-    except ImportError:
-        return asyncio.run(coro)
-    return uvloop.run(coro)
+        await crowd.start()  # worker processes, if any, are up before the clock starts
+        return await _timed(crowd, spec, app, action)
+    finally:
+        crowd.close()
 
 
-def _in_own_loop(make: Callable[[], Coroutine[Any, Any, LoadResult]]) -> LoadResult:
-    """A new event loop here, or in a thread when this thread already runs one."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return _run(make())
-    box: list[LoadResult] = []
-    errors: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            box.append(_run(make()))
-        except BaseException as exc:  # noqa: BLE001 (re-raised in the caller's thread)
-            errors.append(exc)
-
-    thread = threading.Thread(target=target, name="sticky-load")
-    thread.start()
-    thread.join()
-    if errors:
-        raise errors[0]
-    return box[0]
-
-
-async def _drive(crowd: Browsers, spec: LoadSpec, app: Any, action: Action | None) -> LoadResult:
+async def _timed(crowd: Crowd, spec: LoadSpec, app: Any, action: Action | None) -> LoadResult:
     marks: list[Mark] = []
     t0 = time.monotonic()
     deadline = t0 + spec.duration

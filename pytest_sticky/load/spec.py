@@ -13,6 +13,11 @@ MAX_RATE = 20_000.0
 MAX_DURATION_S = 600.0
 MIN_DURATION_S = 0.1
 MAX_SETTLE_S = 60.0
+MAX_PROCESSES = 16
+ONE_LOOP_RATE = 1000.0
+"""Up to this many requests/s (all browsers) the browsers share one event loop; above it, or
+with ``rate=None``, they are split over processes (one event loop here answers about 2,500/s
+with 50 browsers, two about 3,700/s: the loop's turn-around, not its CPU, bounds one)."""
 
 
 class LoadInputError(StickyError, ValueError):
@@ -32,6 +37,9 @@ class LoadSpec:
     path: str = "/session"
     timeout: float = 5.0
     """Per-request timeout in seconds."""
+    processes: int | None = None
+    """Event loops (this process and workers) the browsers are split over, like wrk's threads.
+    None: one up to ``ONE_LOOP_RATE`` requests/s, else one per core (at most 4)."""
 
     def __post_init__(self) -> None:
         validate(self)
@@ -40,6 +48,14 @@ class LoadSpec:
     def interval(self) -> float:
         """Seconds between two requests of one browser (0: no pacing)."""
         return 0.0 if self.rate is None else self.browsers / self.rate
+
+    def loops(self, cores: int | None) -> int:
+        """How many event loops run the browsers (``processes``, or its default on ``cores`` cores)."""
+        if self.processes is not None:
+            return self.processes
+        if self.rate is not None and self.rate <= ONE_LOOP_RATE:
+            return 1
+        return max(1, min(cores or 1, 4, self.browsers))
 
 
 def _number(name: str, value: object) -> float:
@@ -79,5 +95,13 @@ def validate(spec: LoadSpec) -> None:
     timeout = _number("timeout", spec.timeout)
     if not 0 < timeout <= 60:
         raise LoadInputError(f"sticky_load: timeout={timeout:g} s is out of bounds (above 0, at most 60 s)")
+    if spec.processes is not None:
+        if isinstance(spec.processes, bool) or not isinstance(spec.processes, int):
+            raise LoadInputError(f"sticky_load: processes must be an integer or None, not {spec.processes!r}")
+        if not 1 <= spec.processes <= min(MAX_PROCESSES, spec.browsers):
+            raise LoadInputError(
+                f"sticky_load: processes={spec.processes} is out of bounds (1 to {min(MAX_PROCESSES, spec.browsers)}: "
+                f"at most {MAX_PROCESSES}, and no more than browsers)"
+            )
     if not isinstance(spec.path, str) or not spec.path.startswith("/"):
         raise LoadInputError(f"sticky_load: path must start with '/', not {spec.path!r}")
