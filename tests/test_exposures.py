@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -150,6 +150,99 @@ def test_a_gateway_exposure_names_the_cookie_as_envoy_gateway_does(
     assert exposed.reached_via == f"HTTPRoute hello (Gateway gw-ns/sticky, host hello.run-ns.sticky.test) at {url}"
 
 
+class FakeCustomObjects:
+    """``kubernetes.client.CustomObjectsApi`` over a dict of objects by (namespace, plural, name)."""
+
+    objects: ClassVar[dict[tuple[str, str, str], dict[str, Any]]] = {}
+
+    def __init__(self, api_client: object) -> None:
+        pass
+
+    def get_namespaced_custom_object(self, group: str, version: str, namespace: str, plural: str, name: str) -> Any:
+        from kubernetes.client.exceptions import ApiException
+
+        assert (group, version) == ("gateway.networking.k8s.io", "v1")
+        try:
+            return self.objects[(namespace, plural, name)]
+        except KeyError:
+            raise ApiException(status=404, reason="Not Found") from None
+
+
+def test_a_gateway_exposure_reports_the_routes_and_the_gateways_conditions_on_failure(
+    controller: tuple[str, Answers], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from types import SimpleNamespace
+
+    import kubernetes.client
+
+    from pytest_sticky.exposures.gateway import GatewayExposure
+    from pytest_sticky.kube import gateway as kube_gateway
+
+    url, _ = controller
+    monkeypatch.setattr(kube_gateway, "expose", lambda kube, route, **kw: f"{route.name}.run-ns.sticky.test")
+    monkeypatch.setattr(kubernetes.client, "CustomObjectsApi", FakeCustomObjects)
+    route_status = {
+        "parents": [
+            {"parentRef": {"name": "other"}, "conditions": [{"type": "Accepted", "status": "True", "reason": "Ok"}]},
+            {
+                "parentRef": {"name": "sticky"},
+                "conditions": [
+                    {"type": "Accepted", "status": "False", "reason": "NotAllowedByListeners", "message": "no listener"}
+                ],
+            },
+        ]
+    }
+    monkeypatch.setattr(FakeCustomObjects, "objects", {("run-ns", "httproutes", "hello"): {"status": route_status}})
+    ref = kube_gateway.GatewayRef(name="sticky", namespace="gw-ns", base_url=url)
+    kube: Any = SimpleNamespace(api_client=object())
+    target = Target(kube=kube, namespace="run-ns", timeout=5, apply=lambda objects: None, describe=lambda: "")
+    exposed = GatewayExposure(ref).expose(target, "hello", AppSpec(), ["hello-0"])
+
+    assert exposed.diagnose is not None
+    assert exposed.diagnose() == {
+        "HTTPRoute run-ns/hello (for Gateway sticky)": "Accepted=False (NotAllowedByListeners: no listener)",
+        "Gateway gw-ns/sticky": "could not read it: Not Found",
+    }
+
+
+def test_an_openshift_route_reports_what_the_routers_say_on_failure(monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    from pytest_sticky.exposures.openshift_route import RouteExposure
+    from pytest_sticky.openshift import routes
+    from pytest_sticky.openshift.routes import RouteSpec
+
+    monkeypatch.setattr(routes, "wait_admitted", lambda runner, project, name, timeout: "hello-p.apps.example.test")
+    route = {
+        "metadata": {"name": "hello"},
+        "spec": {"host": "hello-p.apps.example.test", "to": {"kind": "Service", "name": "hello"}},
+        "status": {
+            "ingress": [
+                {
+                    "routerName": "default",
+                    "host": "hello-p.apps.example.test",
+                    "conditions": [
+                        {"type": "Admitted", "status": "False", "reason": "HostAlreadyClaimed", "message": "taken"}
+                    ],
+                }
+            ]
+        },
+    }
+    monkeypatch.setattr(routes, "read_route", lambda runner, project, name, timeout=None: route)
+    project: Any = SimpleNamespace(run=None, name="p")
+    spec = RouteSpec(name="hello", service="hello", app="hello")
+    exposed = RouteExposure(project, router_url="", timeout=5).admitted(spec)
+
+    assert exposed.diagnose is not None
+    assert exposed.diagnose() == {
+        "Route hello": (
+            "Route hello: host hello-p.apps.example.test, to Service/hello, tls none\n"
+            "router default: host hello-p.apps.example.test\n"
+            "  Admitted=False (HostAlreadyClaimed: taken)"
+        )
+    }
+
+
 def test_a_discovered_class_of_an_unknown_controller_leaves_the_app_on_its_service_and_says_why(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -212,4 +305,5 @@ def test_every_way_in_returns_the_same_shape() -> None:
         "headers",
         "ingress",
         "host",
+        "diagnose",
     ]

@@ -212,7 +212,7 @@ def test_a_failing_test_reports_pods_events_and_log_tails(kubeconfig: str, pytes
 
 
 def test_the_ingress_controller_log_tail_is_a_section_of_its_own(kubeconfig: str) -> None:
-    from pytest_sticky.kube.diagnostics import namespace_sections
+    from pytest_sticky.kube.diagnostics import controller_sections
     from pytest_sticky.kube.ingress import IngressRoute
 
     cluster = make_cluster(kubeconfig)
@@ -225,7 +225,7 @@ def test_the_ingress_controller_log_tail_is_a_section_of_its_own(kubeconfig: str
             controller_namespace=cluster.namespace.name,
             controller_selector="app.kubernetes.io/name=redis",
         )
-        sections = namespace_sections(cluster.kube.core, cluster.namespace.name, route)
+        sections = controller_sections(cluster.kube.core, route)
     finally:
         cluster.close()
     controller = [title for title in sections if title.startswith("ingress controller log redis-")]

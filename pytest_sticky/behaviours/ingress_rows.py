@@ -108,6 +108,19 @@ def _traefik(
     )
 
 
+def _cookie_attribute_sources(
+    file: str, *, name: int, path: int, http_only: int, secure: int, same_site: int
+) -> dict[str, str]:
+    """The lines of ``file`` that set each attribute of Traefik's affinity cookie."""
+    return {
+        "default_cookie_name": f"{file}:{name}",
+        "cookie_path": f"{file}:{path}",
+        "http_only": f"{file}:{http_only}",
+        "secure_on_https": f"{file}:{secure} (false unless session-cookie-secure)",
+        "same_site": f"{file}:{same_site}",
+    }
+
+
 def _traefik_36() -> AffinityBehaviour:
     provider = f"{TRAEFIK_36} pkg/provider/kubernetes/ingress-nginx/kubernetes.go"
     docs = f"{TRAEFIK_36} docs/content/reference/routing-configuration/kubernetes/ingress-nginx.md"
@@ -118,11 +131,7 @@ def _traefik_36() -> AffinityBehaviour:
         annotations=TRAEFIK_36_ANNOTATIONS,
         expires="unsupported",
         sources={
-            "default_cookie_name": f"{provider}:544",
-            "cookie_path": f"{provider}:549",
-            "http_only": f"{provider}:546",
-            "secure_on_https": f"{provider}:545 (false unless session-cookie-secure)",
-            "same_site": f"{provider}:547",
+            **_cookie_attribute_sources(provider, name=544, path=549, http_only=546, secure=545, same_site=547),
             "after_serving_pod_deleted": (
                 f"{TRAEFIK_36} pkg/server/service/loadbalancer/sticky.go:99 (StickyHandler finds no server for the "
                 "value) and the balancer writes a new cookie for the server it picks"
@@ -150,11 +159,7 @@ def _traefik_37() -> AffinityBehaviour:
         annotations=TRAEFIK_37_ANNOTATIONS,
         expires="at-config-load",
         sources={
-            "default_cookie_name": f"{translator}:376",
-            "cookie_path": f"{translator}:389",
-            "http_only": f"{translator}:385",
-            "secure_on_https": f"{translator}:384 (false unless session-cookie-secure)",
-            "same_site": f"{translator}:386",
+            **_cookie_attribute_sources(translator, name=376, path=389, http_only=385, secure=384, same_site=386),
             "after_serving_pod_deleted": (
                 f"{TRAEFIK_37} pkg/server/service/loadbalancer/wrr/wrr.go:151-190 (no server for the cookie: "
                 "nextServer, then WriteStickyCookie)"

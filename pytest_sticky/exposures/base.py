@@ -34,6 +34,9 @@ class Exposed:
     """The ingress controller in the path (its log tail joins the failure report)."""
     host: str = ""
     """The host name the way in routes by, where it has one (an OpenShift Route's admitted host)."""
+    diagnose: Callable[[], dict[str, str]] | None = field(default=None, compare=False, repr=False)
+    """Report sections that describe this way in when a test fails (the ingress controller's log,
+    the HTTPRoute's and Gateway's conditions); read at that moment."""
 
 
 @dataclass(frozen=True)

@@ -75,5 +75,5 @@ class DiscoveredIngressExposure:
             )
         except WaitTimeout:
             return f"an Ingress of class {cls.name} was created, but its address {address} did not answer from here"
-        exposed, _ = ingress_exposed(app_name, route, host, annotations, spec)
+        exposed, _ = ingress_exposed(target, app_name, route, host, annotations, spec)
         return exposed

@@ -30,7 +30,7 @@ class GatewayExposure:
         return self.expose_route(target, single_rule(app_name, spec.replicas), ready)
 
     def expose_route(self, target: Target, route: Route, ready: list[str]) -> Exposed:
-        from pytest_sticky.kube.gateway import expose
+        from pytest_sticky.kube.gateway import expose, route_sections
 
         gateway = self.gateway
         host = expose(target.kube, route, namespace=target.namespace, gateway=gateway, timeout=target.timeout)
@@ -56,4 +56,5 @@ class GatewayExposure:
             behaviour=BEHAVIOURS[gateway.implementation],
             cookie_name=cookie_name,
             headers={"Host": host},
+            diagnose=lambda: route_sections(target.kube, target.namespace, route.name, gateway),
         )

@@ -37,10 +37,11 @@ def create_ingress(target: Target, app_name: str, route: IngressRoute, spec: App
 
 
 def ingress_exposed(
-    app_name: str, route: IngressRoute, host: str, annotations: dict[str, str], spec: AppSpec
+    target: Target, app_name: str, route: IngressRoute, host: str, annotations: dict[str, str], spec: AppSpec
 ) -> tuple[Exposed, IngressRoute]:
     """The app as reached through its Ingress, and ``route`` as its cookie identified it."""
     from pytest_sticky.kube import manifests
+    from pytest_sticky.kube.diagnostics import controller_sections
     from pytest_sticky.kube.ingress import identified
 
     cookie_name = annotations.get(f"{manifests.NGINX_ANNOTATION}session-cookie-name", "INGRESSCOOKIE")
@@ -58,6 +59,7 @@ def ingress_exposed(
         cookie_name=cookie_name if spec.affinity else None,
         headers={"Host": host},
         ingress=route,
+        diagnose=lambda: controller_sections(target.kube.core, route),
     )
     return exposed, route
 
@@ -82,7 +84,7 @@ class IngressExposure:
             ready,
             what=f"ingress class {self.route.ingress_class} to route {host} to {app_name}",
         )
-        exposed, seen = ingress_exposed(app_name, self.route, host, annotations, spec)
+        exposed, seen = ingress_exposed(target, app_name, self.route, host, annotations, spec)
         if seen.product != self.route.product:
             self.route = replace(self.route, product=seen.product, identified_by=seen.identified_by)
         return exposed

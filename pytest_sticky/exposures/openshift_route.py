@@ -42,4 +42,15 @@ class RouteExposure:
             cookie_name=route.cookie_name if route.sets_cookie else None,
             headers=headers,
             host=host,
+            diagnose=lambda: self.status_sections(route),
         )
+
+    def status_sections(self, route: RouteSpec) -> dict[str, str]:
+        """For a failure report: what the routers say of ``route`` now (admitted, rejected, why)."""
+        from pytest_sticky.openshift.routes import describe_status, read_route
+
+        title = f"Route {route.name}"
+        try:
+            return {title: describe_status(read_route(self.project.run, self.project.name, route.name, timeout=30))}
+        except Exception as exc:  # noqa: BLE001 (a report section must not hide the others)
+            return {title: f"could not read it: {exc}"}

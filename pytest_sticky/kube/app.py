@@ -37,6 +37,7 @@ class KubeApp:
         self.url = url
         self.headers: dict[str, str] = {}
         self.ingress: IngressRoute | None = None
+        self.diagnose_way_in: Callable[[], dict[str, str]] | None = None
         self.behaviour = behaviour
         self.cookie_name = cookie_name
         self.reached_via = reached_via
@@ -52,6 +53,7 @@ class KubeApp:
         self.behaviour = exposed.behaviour
         self.cookie_name = exposed.cookie_name
         self.reached_via = exposed.reached_via
+        self.diagnose_way_in = exposed.diagnose
 
     # -- queries -----------------------------------------------------------------------------
 
@@ -193,4 +195,7 @@ class KubeApp:
         return "" if ready else f"no pod of {self.name} is ready in {self.namespace}"
 
     def diagnostics(self) -> dict[str, str]:
-        return namespace_sections(self.kube.core, self.namespace, self.ingress)
+        sections = namespace_sections(self.kube.core, self.namespace)
+        if self.diagnose_way_in is not None:
+            sections.update(self.diagnose_way_in())
+        return sections

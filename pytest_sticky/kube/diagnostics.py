@@ -63,29 +63,28 @@ def log_tails(core: Any, namespace: str, label_selector: str = "", title: str = 
     return tails
 
 
-def namespace_sections(core: Any, namespace: str, ingress: IngressRoute | None = None) -> dict[str, str]:
-    """Pod phases, Events and log tails of ``namespace`` (and of the ingress controller)."""
+def namespace_sections(core: Any, namespace: str) -> dict[str, str]:
+    """Pod phases, Events and log tails of ``namespace``."""
     try:
-        sections = {
+        return {
             f"pods in {namespace}": pod_phases(core, namespace),
             f"events in {namespace}": events(core, namespace),
             **log_tails(core, namespace),
         }
     except Exception as exc:  # noqa: BLE001
         return {f"namespace {namespace}": f"could not collect diagnostics: {exc}"}
-    if ingress is not None and ingress.controller_namespace:
-        try:
-            sections.update(
-                log_tails(
-                    core,
-                    ingress.controller_namespace,
-                    ingress.controller_selector or "",
-                    title="ingress controller log",
-                )
-            )
-        except Exception as exc:  # noqa: BLE001
-            sections["ingress controller log"] = f"could not read it: {exc}"
-    return sections
+
+
+def controller_sections(core: Any, ingress: IngressRoute) -> dict[str, str]:
+    """Log tails of the ingress controller's pods, where the plugin knows them (``{}`` otherwise)."""
+    if not ingress.controller_namespace:
+        return {}
+    try:
+        return log_tails(
+            core, ingress.controller_namespace, ingress.controller_selector or "", title="ingress controller log"
+        )
+    except Exception as exc:  # noqa: BLE001
+        return {"ingress controller log": f"could not read it: {exc}"}
 
 
 def describe_namespace(core: Any, namespace: str) -> str:

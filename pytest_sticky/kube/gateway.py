@@ -36,6 +36,8 @@ PLURALS = {
 
 @dataclass(frozen=True)
 class GatewayRef:
+    """A Gateway the tests reach the app through: the HTTPRoute's parentRef, and its URL."""
+
     name: str
     namespace: str
     base_url: str
@@ -186,6 +188,30 @@ def wait_route_accepted(kube: Kube, namespace: str, route: str, gateway: Gateway
         timeout=timeout,
         namespace=namespace,
     )
+
+
+def route_sections(kube: Kube, namespace: str, route: str, gateway: GatewayRef) -> dict[str, str]:
+    """For a failure report: the HTTPRoute's conditions for its Gateway, and the Gateway's own."""
+    from kubernetes import client
+
+    api = client.CustomObjectsApi(kube.api_client)
+    reads = {
+        f"HTTPRoute {namespace}/{route} (for Gateway {gateway.name})": (
+            lambda: api.get_namespaced_custom_object(GROUP, VERSION, namespace, "httproutes", route),
+            gateway.name,
+        ),
+        f"Gateway {gateway.namespace}/{gateway.name}": (
+            lambda: api.get_namespaced_custom_object(GROUP, VERSION, gateway.namespace, "gateways", gateway.name),
+            None,
+        ),
+    }
+    sections: dict[str, str] = {}
+    for title, (read, parent) in reads.items():
+        try:
+            sections[title] = describe_conditions(cast("dict[str, Any]", read()), parent)
+        except Exception as exc:  # noqa: BLE001 (a report section must not hide the others)
+            sections[title] = f"could not read it: {getattr(exc, 'reason', None) or exc}"
+    return sections
 
 
 def find_gateway(kube: Kube, base_url: str) -> GatewayRef:

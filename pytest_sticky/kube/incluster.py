@@ -29,6 +29,10 @@ print(json.dumps(seen))
 """
 
 
+NON_INTERACTIVE = {"stdin": False, "tty": False, "stdout": True, "stderr": True}
+"""An exec with no stdin and no TTY, whose stdout and stderr come back as one text."""
+
+
 class InClusterClient:
     def __init__(self, kube: Kube, namespace: str, pod: str) -> None:
         self.kube = kube
@@ -39,16 +43,9 @@ class InClusterClient:
         from kubernetes.stream import stream
 
         try:
+            exec_in_pod = self.kube.core.connect_get_namespaced_pod_exec
             output: Any = stream(
-                self.kube.core.connect_get_namespaced_pod_exec,
-                self.pod,
-                self.namespace,
-                command=command,
-                stderr=True,
-                stdin=False,
-                stdout=True,
-                tty=False,
-                _request_timeout=timeout,
+                exec_in_pod, self.pod, self.namespace, command=command, _request_timeout=timeout, **NON_INTERACTIVE
             )
         except Exception as exc:  # noqa: BLE001
             raise SetupError(f"exec in {self.namespace}/{self.pod} failed: {exc}") from None

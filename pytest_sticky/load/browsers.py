@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 import aiohttp
+from yarl import URL
 
 from pytest_sticky.load.result import Hit
 from pytest_sticky.load.spec import LoadSpec
@@ -38,12 +39,14 @@ class Browsers:
         ids: range | None = None,
     ) -> None:
         self.ids = range(spec.browsers) if ids is None else ids
-        self.target = urljoin(url, spec.path)
+        self.target = URL(urljoin(url, spec.path))  # parsed once, not on every request
         self.spec = spec
         self.cookie_name = cookie_name
         self.headers = dict(headers or {})
         self.clock = clock
         self.t0 = 0.0
+        self.ended = 0.0
+        """When the last of these browsers stopped (the clock's value)."""
         self.hits: list[Hit] = []
         self._answered: set[int] = set()
         self._all_answered = asyncio.Event()
@@ -72,6 +75,7 @@ class Browsers:
             await asyncio.gather(*(self._browse(i, stopped) for i in self.ids))
         finally:
             stopped.cancel()
+            self.ended = self.clock()
 
     async def _browse(self, browser: int, stopped: asyncio.Future[bool]) -> None:
         spec = self.spec

@@ -53,6 +53,7 @@ class Worker:
         self.answered: set[int] = set()
         self.all_answered = asyncio.Event()
         self.hits: list[Hit] = []
+        self.ended = 0.0
         self.child: ChildProcess | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._reader: asyncio.StreamReader | None = None
@@ -92,6 +93,8 @@ class Worker:
                 self.answered.add(int(message["answered"]))
                 if len(self.answered) == len(self.ids):
                     self.all_answered.set()
+            elif "ended" in message:
+                self.ended = float(message["ended"])
             elif "hits" in message:
                 self.hits.extend(wire.hits_of(message))
             elif message.get("done"):
@@ -164,6 +167,11 @@ class Crowd:
         self.here.stop()
         for worker in self.workers:
             worker.stop()
+
+    @property
+    def ended(self) -> float:
+        """When the last browser stopped: the load's end, before the workers send their records."""
+        return max([self.here.ended, *(worker.ended for worker in self.workers)])
 
     @property
     def hits(self) -> list[Hit]:

@@ -115,7 +115,7 @@ async def _timed(crowd: Crowd, spec: LoadSpec, app: Any, action: Action | None) 
     finally:
         crowd.stop()
         await load
-    wall = time.monotonic() - t0
+    wall = crowd.ended - t0
     return LoadResult(
         action=action.name if action is not None else "none",
         browsers_n=spec.browsers,

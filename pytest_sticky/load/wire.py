@@ -3,8 +3,8 @@
 Parent to worker: the job (``url``, ``spec``, ``cookie_name``, ``headers``, ``ids``), then
 ``{"go": t0}`` (t0 on the monotonic clock, which is the same in every process of the machine),
 then ``{"stop": true}`` (or the end of the stream). Worker to parent: ``{"ready": true}``,
-``{"answered": browser}`` at each browser's first successful answer, ``{"hits": [...]}``
-(rows in ``HIT_FIELDS`` order) and last ``{"done": true}``.
+``{"answered": browser}`` at each browser's first successful answer, ``{"ended": t}`` when its
+last browser stopped, ``{"hits": [...]}`` (rows in ``HIT_FIELDS`` order) and last ``{"done": true}``.
 """
 
 from __future__ import annotations

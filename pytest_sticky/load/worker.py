@@ -40,6 +40,7 @@ async def serve(sock: socket.socket) -> None:
     await receive()  # {"stop": true}, or the end of the stream when the parent is gone
     browsers.stop()
     await load
+    writer.write(wire.line({"ended": browsers.ended}))
     for chunk in wire.hit_lines(browsers.hits):
         writer.write(chunk)
         await writer.drain()

@@ -92,14 +92,6 @@ class OpenShiftApp(KubeApp):
             self._route_checked = (now, explanation)
         return self._route_checked[1]
 
-    def diagnostics(self) -> dict[str, str]:
-        sections = super().diagnostics()
-        try:
-            sections[f"Route {self.route.name}"] = describe_status(self._route_status())
-        except SetupError as exc:
-            sections[f"Route {self.route.name}"] = f"could not read it: {exc}"
-        return sections
-
 
 class OpenShiftCluster(RunsWorkloads):
     name = "openshift"

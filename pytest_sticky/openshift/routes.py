@@ -36,6 +36,9 @@ PASSTHROUGH_REASON = (
 
 @dataclass(frozen=True)
 class RouteSpec:
+    """An OpenShift Route to the app's Service, with the router annotations asked for; checked
+    against the router's rules when built."""
+
     name: str
     service: str
     app: str
