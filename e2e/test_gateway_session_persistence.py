@@ -31,7 +31,7 @@ from pytest_sticky.abilities import HasGateway, HasLocalProxies
 from pytest_sticky.app import StickyApp, StickyCluster
 from pytest_sticky.assertions import check_pinned
 from pytest_sticky.behaviours import SESSION_PERSISTENCE
-from pytest_sticky.capabilities import other_cluster
+from pytest_sticky.capabilities import missing, other_cluster
 from pytest_sticky.client import RequestRecord, StickyClient, client_for
 from pytest_sticky.cookies import find_cookie
 from pytest_sticky.gateway.route import Backend, Route, RouteRule, SessionPersistence
@@ -78,7 +78,7 @@ def deploy(
             else:
                 app = cluster.deploy_route(route)
         except MissingTool as exc:
-            pytest.skip(str(exc))
+            missing(f"needs the {implementation} proxy: {exc}")
         from pytest_sticky.plugin import _watch
 
         _watch(request.node, app)  # the report says how this test reached it
@@ -257,7 +257,9 @@ def test_negative_control_sees_distinct_users_through_a_connection_derived_cooki
 ) -> None:
     """Envoy ring_hash generates its cookie from the client's address: one connection = one user."""
     if not isinstance(sticky_cluster, HasLocalProxies):
-        pytest.skip("runs on the local cluster (Envoy ring-hash mode)")
+        other_cluster(
+            "runs on the local cluster (Envoy ring-hash mode, from the `local` extra): --sticky-cluster=local"
+        )
     app = sticky_cluster.deploy_route(
         one_rule("ring-control", SessionPersistence(session_name="ring-control")), proxy="envoy-ring-hash"
     )
