@@ -62,14 +62,14 @@ def pytest_configure(config: pytest.Config) -> None:
     if terminal is not None and not hasattr(config, "workerinput"):
         printer = progress.TerminalProgress(terminal, live=terminal.isatty())
         config.stash[PROGRESS_KEY] = printer
-        progress.set_reporter(printer)
+        progress.attach(printer)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     printer = config.stash.get(PROGRESS_KEY, None)
     if printer is not None:
+        progress.detach(printer)
         printer.close()
-        progress.set_reporter(None)
 
 
 def pytest_report_header(config: pytest.Config) -> str:

@@ -1,48 +1,60 @@
 """Progress of long waits: one live line in a terminal, one line per phase in CI logs.
 
-The plugin installs a reporter at configure time; without one (helpers used outside pytest)
-phases are silent.
+A phase is three log records of :data:`LOGGER` (start, then done or failed); the plugin attaches
+a :class:`TerminalProgress` handler to it at configure time and detaches it at unconfigure. The
+logging module keeps that registration, so this module holds no state of its own. Without the
+plugin (helpers used outside pytest) phases go wherever the application's logging sends INFO
+records of ``pytest_sticky.progress``: nowhere, unless it is configured to.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-Reporter = Callable[[str, str, float], None]
-"""Called with (event, what, elapsed_seconds); event is ``start``, ``done`` or ``failed``."""
+LOGGER = logging.getLogger("pytest_sticky.progress")
+PHASE = "sticky_phase"
+"""The attribute of a phase's log record: (event, what, elapsed seconds); event is ``start``,
+``done`` or ``failed``."""
 
-_reporter: Reporter | None = None
+
+def attach(handler: logging.Handler) -> None:
+    """Send phases to ``handler`` (and not on to pytest's captured logs: the progress line shows them)."""
+    LOGGER.addHandler(handler)
+    LOGGER.setLevel(logging.INFO)
+    LOGGER.propagate = False
 
 
-def set_reporter(reporter: Reporter | None) -> None:
-    global _reporter
-    _reporter = reporter
+def detach(handler: logging.Handler) -> None:
+    LOGGER.removeHandler(handler)
+    if not LOGGER.handlers:
+        LOGGER.setLevel(logging.NOTSET)
+        LOGGER.propagate = True
+
+
+def _record(event: str, what: str, elapsed: float) -> None:
+    LOGGER.info("%s: %s (%.1f s)", what, event, elapsed, extra={PHASE: (event, what, elapsed)})
 
 
 @contextmanager
 def phase(what: str) -> Iterator[None]:
     """Mark a phase."""
     start = time.monotonic()
-    reporter = _reporter
-    if reporter is not None:
-        reporter("start", what, 0.0)
+    _record("start", what, 0.0)
     try:
         yield
     except BaseException:
-        if reporter is not None:
-            reporter("failed", what, time.monotonic() - start)
+        _record("failed", what, time.monotonic() - start)
         raise
-    if reporter is not None:
-        elapsed = time.monotonic() - start
-        reporter("done", what, elapsed)
+    _record("done", what, time.monotonic() - start)
 
 
-class TerminalProgress:
-    """A :data:`Reporter` for pytest's terminal.
+class TerminalProgress(logging.Handler):
+    """The phases on pytest's terminal.
 
     A phase still running after ``after`` seconds gets a line; in a terminal that line is
     rewritten in place every ``tick`` seconds with the time waited, elsewhere (CI logs) it is
@@ -50,6 +62,7 @@ class TerminalProgress:
     """
 
     def __init__(self, terminal: Any, *, live: bool, after: float = 1.0, tick: float = 0.5) -> None:
+        super().__init__(logging.INFO)
         self.terminal = terminal
         self.live = live
         self.after = after
@@ -60,7 +73,12 @@ class TerminalProgress:
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def __call__(self, event: str, what: str, elapsed: float) -> None:
+    def emit(self, record: logging.LogRecord) -> None:
+        event: tuple[str, str, float] | None = getattr(record, PHASE, None)
+        if event is not None:
+            self.report(*event)
+
+    def report(self, event: str, what: str, elapsed: float) -> None:
         with self._lock:
             if event == "start":
                 self._running.append((what, time.monotonic()))
@@ -96,3 +114,4 @@ class TerminalProgress:
 
     def close(self) -> None:
         self._wake.set()
+        super().close()

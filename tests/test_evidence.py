@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from pytest_sticky.progress import TerminalProgress, phase, set_reporter
+from pytest_sticky.progress import TerminalProgress, attach, detach, phase
 from tests.tools import need_tool
 
 SUITE = """
@@ -140,7 +140,7 @@ def _slow_phase(terminal: FakeTerminal, *, live: bool) -> None:
     import threading
 
     printer = TerminalProgress(terminal, live=live, after=0.05, tick=0.02)
-    set_reporter(printer)
+    attach(printer)
     try:
         done = threading.Event()
         with phase("the cluster to be created"):
@@ -149,7 +149,40 @@ def _slow_phase(terminal: FakeTerminal, *, live: bool) -> None:
             pass
     finally:
         printer.close()
-        set_reporter(None)
+        detach(printer)
+
+
+def test_phases_reach_the_progress_handler_and_not_pytests_captured_logs(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from pytest_sticky.progress import PHASE
+
+    class Collect(logging.Handler):
+        def __init__(self) -> None:
+            super().__init__()
+            self.events: list[tuple[str, str]] = []
+
+        def emit(self, record: logging.LogRecord) -> None:
+            event, what, _ = getattr(record, PHASE)
+            self.events.append((event, what))
+
+    handler = Collect()
+    attach(handler)
+    try:
+        with caplog.at_level(logging.DEBUG):
+            with phase("the node"):
+                pass
+            with pytest.raises(RuntimeError), phase("a failing wait"):
+                raise RuntimeError("boom")
+    finally:
+        detach(handler)
+    assert handler.events == [
+        ("start", "the node"),
+        ("done", "the node"),
+        ("start", "a failing wait"),
+        ("failed", "a failing wait"),
+    ]
+    assert [r for r in caplog.records if r.name == "pytest_sticky.progress"] == []
 
 
 def test_progress_in_ci_logs_is_one_line_at_the_start_and_one_at_the_end() -> None:
