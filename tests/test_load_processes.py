@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -66,7 +67,10 @@ def _workers_alive() -> list[int]:
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process tree from /proc (Linux)")
-def test_a_run_over_two_processes_records_every_browser_pinned_and_leaves_no_worker() -> None:
+def test_a_run_over_two_processes_records_every_browser_pinned_and_leaves_no_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the workers' logs go
     with FakeProxy(["pod-a", "pod-b", "pod-c"], affinity_cookie="route") as proxy:
         result = sticky_load(
             url=proxy.url, browsers=10, rate=None, duration=1.0, path="/", processes=2, cookie_name="route"
@@ -81,6 +85,7 @@ def test_a_run_over_two_processes_records_every_browser_pinned_and_leaves_no_wor
         for before, after in itertools.pairwise(own):  # one request at a time, as a browser tab
             assert after.t >= before.t + before.elapsed - 1e-6, f"browser {browser} twice at once: {before}, {after}"
     assert _workers_alive() == []
+    assert list(tmp_path.iterdir()) == [], "the workers' log folder is removed"
 
 
 def test_a_worker_that_cannot_start_fails_the_run_with_its_exit_and_output(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -46,10 +46,9 @@ class LoadWorkerError(StickyError):
 class Worker:
     """The parent's end of one worker process and its browsers ``ids``."""
 
-    def __init__(self, job: bytes, ids: range, workdir: Path) -> None:
+    def __init__(self, job: bytes, ids: range) -> None:
         self.job = job
         self.ids = ids
-        self.workdir = workdir
         self.answered: set[int] = set()
         self.all_answered = asyncio.Event()
         self.hits: list[Hit] = []
@@ -62,7 +61,7 @@ class Worker:
     def name(self) -> str:
         return f"load worker for browsers {self.ids.start}-{self.ids.stop - 1}"
 
-    async def start(self) -> None:
+    async def start(self, workdir: Path) -> None:
         ours, theirs = socket.socketpair()
         try:
             package_parent = str(Path(pytest_sticky.__file__).resolve().parent.parent)
@@ -71,7 +70,7 @@ class Worker:
                 self.name,
                 [*WORKER_COMMAND, str(theirs.fileno())],
                 {"PYTHONPATH": path},
-                self.workdir / f"worker-{self.ids.start}.log",
+                workdir / f"worker-{self.ids.start}.log",
                 pass_fds=(theirs.fileno(),),
             )
         finally:
@@ -143,16 +142,13 @@ class Crowd:
         headers = dict(headers or {})
         self.here = Browsers(url, spec, cookie_name=cookie_name, headers=headers, ids=groups[0])
         self._workdir: Path | None = None
-        self.workers: list[Worker] = []
-        if len(groups) > 1:
-            self._workdir = Path(tempfile.mkdtemp(prefix="pytest-sticky-load-"))
-            self.workers = [
-                Worker(wire.job(url, spec, cookie_name, headers, ids), ids, self._workdir) for ids in groups[1:]
-            ]
+        self.workers: list[Worker] = [Worker(wire.job(url, spec, cookie_name, headers, ids), ids) for ids in groups[1:]]
 
     async def start(self) -> None:
         """Start the worker processes and wait until each is ready to send (before the clock starts)."""
-        await asyncio.gather(*(worker.start() for worker in self.workers))
+        if self.workers:
+            self._workdir = Path(tempfile.mkdtemp(prefix="pytest-sticky-load-"))
+            await asyncio.gather(*(worker.start(self._workdir) for worker in self.workers))
 
     async def run(self, t0: float) -> None:
         await asyncio.gather(self.here.run(t0), *(worker.run(t0) for worker in self.workers))
