@@ -13,6 +13,7 @@ from pytest_sticky.load import crowd
 from pytest_sticky.load.crowd import LoadWorkerError, split
 from pytest_sticky.load.run import sticky_load
 from pytest_sticky.load.spec import LoadInputError, LoadSpec
+from pytest_sticky.processes import descendants
 from tests.backends import FakeProxy
 
 
@@ -54,10 +55,9 @@ def test_out_of_bounds_process_counts_are_refused(kwargs: dict[str, int | float]
 
 
 def _workers_alive() -> list[int]:
-    children = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children")
-    pids = [int(p) for p in children.read_text().split()] if children.exists() else []
+    """Load workers below this process (forked by the spawner thread, so read from every thread)."""
     alive = []
-    for pid in pids:
+    for pid in descendants(os.getpid()):
         try:
             if b"pytest_sticky.load.worker" in Path(f"/proc/{pid}/cmdline").read_bytes():
                 alive.append(pid)

@@ -195,23 +195,20 @@ def route_sections(kube: Kube, namespace: str, route: str, gateway: GatewayRef) 
     from kubernetes import client
 
     api = client.CustomObjectsApi(kube.api_client)
-    reads = {
-        f"HTTPRoute {namespace}/{route} (for Gateway {gateway.name})": (
-            lambda: api.get_namespaced_custom_object(GROUP, VERSION, namespace, "httproutes", route),
-            gateway.name,
-        ),
-        f"Gateway {gateway.namespace}/{gateway.name}": (
-            lambda: api.get_namespaced_custom_object(GROUP, VERSION, gateway.namespace, "gateways", gateway.name),
-            None,
-        ),
-    }
-    sections: dict[str, str] = {}
-    for title, (read, parent) in reads.items():
+
+    def conditions_of(obj_namespace: str, plural: str, name: str, parent: str | None) -> str:
         try:
-            sections[title] = describe_conditions(cast("dict[str, Any]", read()), parent)
+            obj = cast("dict[str, Any]", api.get_namespaced_custom_object(GROUP, VERSION, obj_namespace, plural, name))
         except Exception as exc:  # noqa: BLE001 (a report section must not hide the others)
-            sections[title] = f"could not read it: {getattr(exc, 'reason', None) or exc}"
-    return sections
+            return f"could not read it: {getattr(exc, 'reason', None) or exc}"
+        return describe_conditions(obj, parent)
+
+    return {
+        f"HTTPRoute {namespace}/{route} (for Gateway {gateway.name})": conditions_of(
+            namespace, "httproutes", route, gateway.name
+        ),
+        f"Gateway {gateway.namespace}/{gateway.name}": conditions_of(gateway.namespace, "gateways", gateway.name, None),
+    }
 
 
 def find_gateway(kube: Kube, base_url: str) -> GatewayRef:

@@ -37,8 +37,11 @@ class Browsers:
         headers: Mapping[str, str] | None = None,
         clock: Callable[[], float] = time.monotonic,
         ids: range | None = None,
+        on_answered: Callable[[int], None] | None = None,
     ) -> None:
         self.ids = range(spec.browsers) if ids is None else ids
+        self.on_answered = on_answered
+        """Called once per browser, at its first successful answer (a worker process reports it)."""
         self.target = URL(urljoin(url, spec.path))  # parsed once, not on every request
         self.spec = spec
         self.cookie_name = cookie_name
@@ -61,9 +64,6 @@ class Browsers:
 
     def stop(self) -> None:
         self._stopping.set()
-
-    def on_answered(self, browser: int) -> None:
-        """Called once per browser, at its first successful answer (a worker process reports it)."""
 
     async def run(self, t0: float) -> None:
         self.t0 = t0
@@ -101,7 +101,8 @@ class Browsers:
                 self.hits.append(hit)
                 if hit.ok and browser not in self._answered:
                     self._answered.add(browser)
-                    self.on_answered(browser)
+                    if self.on_answered is not None:
+                        self.on_answered(browser)
                     if len(self._answered) == len(self.ids):
                         self._all_answered.set()
 

@@ -29,9 +29,13 @@ async def serve(sock: socket.socket) -> None:
     start, stop = job["ids"]
     spec = LoadSpec(**job["spec"])
     browsers = Browsers(
-        job["url"], spec, cookie_name=job["cookie_name"], headers=job["headers"], ids=range(start, stop)
+        job["url"],
+        spec,
+        cookie_name=job["cookie_name"],
+        headers=job["headers"],
+        ids=range(start, stop),
+        on_answered=lambda browser: writer.write(wire.line({"answered": browser})),
     )
-    browsers.on_answered = lambda browser: writer.write(wire.line({"answered": browser}))  # type: ignore[method-assign]
     writer.write(wire.line({"ready": True}))
     go = await receive()
     if go is None or "go" not in go:
