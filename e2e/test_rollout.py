@@ -176,7 +176,9 @@ def test_rolling_restart_with_memory_sessions_loses_exactly_the_restarted_pods_b
     # Behind a hash ring (behaviour table: pins_survive_membership_change False) the ring is rebuilt
     # as each pod leaves and comes back on a new address, so browsers of ordinal 0 may move (and
     # lose their session) too: then the restarted pods' browsers are a subset of those who lost it,
-    # and still exactly the re-pinned browsers are those who lost it.
+    # every re-pinned browser lost it, and a browser of ordinal 0 lost it only by moving. A ring's
+    # cookie is a hash key that names no pod, so a restarted pod's browser whose next request came
+    # after its pod was back under the same name lost its session without a visible re-pin.
     restarted = _pods(churn_app, range(1, sticky_config.replicas))
     kept = _pods(churn_app, range(1))
     result = sticky_load(
@@ -197,8 +199,10 @@ def test_rolling_restart_with_memory_sessions_loses_exactly_the_restarted_pods_b
     assert on_restarted | on_kept == set(range(BROWSERS)), "a browser was not pinned before the rollout"
     ring = _ring_moves_survivors(churn_app)
     if ring:
-        assert on_restarted <= result.lost_session(), ring
-        assert result.repinned_browsers() == result.lost_session(), ring
+        lost, repinned = result.lost_session(), result.repinned_browsers()
+        assert on_restarted <= lost, ring
+        assert repinned <= lost, ring
+        assert lost - on_restarted <= repinned, (f"browsers of {kept} lost their session without moving", ring)
     else:
         assert result.lost_session() == on_restarted
         assert result.repinned_browsers() == on_restarted
